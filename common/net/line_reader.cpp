@@ -1,0 +1,64 @@
+#include "net/line_reader.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace tls_checks::net {
+
+Expected<Done, NetError> LineReader::fill(const Deadline& deadline) {
+    if (total_ >= limits_.max_total) {
+        return unexpected(NetError{NetErrorKind::too_much_data,
+                                   socket_.peer_text + " sent more than " + std::to_string(limits_.max_total) + " bytes"});
+    }
+    std::array<unsigned char, 4096> chunk{};
+    const std::size_t wanted = std::min(chunk.size(), limits_.max_total - total_);
+    auto got = socket_.read_some(std::span(chunk.data(), wanted), deadline);
+    if (!got) return unexpected(std::move(got.error()));
+    if (start_ > 0 && start_ == buffer_.size()) {
+        buffer_.clear();
+        start_ = 0;
+    }
+    buffer_.insert(buffer_.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*got));
+    total_ += *got;
+    return Done{};
+}
+
+Expected<std::string, NetError> LineReader::read_line(const Deadline& deadline) {
+    std::size_t scanned = start_;
+    for (;;) {
+        const auto begin = buffer_.begin() + static_cast<std::ptrdiff_t>(scanned);
+        const auto newline = std::find(begin, buffer_.end(), static_cast<unsigned char>('\n'));
+        if (newline != buffer_.end()) {
+            const auto line_begin = buffer_.begin() + static_cast<std::ptrdiff_t>(start_);
+            auto line_end = newline;
+            if (line_end != line_begin && *(line_end - 1) == '\r') --line_end;
+            if (static_cast<std::size_t>(line_end - line_begin) > limits_.max_line) break;
+            std::string line(line_begin, line_end);
+            start_ = static_cast<std::size_t>(newline - buffer_.begin()) + 1;
+            return line;
+        }
+        scanned = buffer_.size();
+        if (buffered() > limits_.max_line + 1) break;
+        if (auto filled = fill(deadline); !filled) return unexpected(std::move(filled.error()));
+        // fill() may have compacted the buffer.
+        if (scanned > buffer_.size()) scanned = start_;
+    }
+    return unexpected(NetError{NetErrorKind::line_too_long, socket_.peer_text + " sent a line longer than " +
+                                                                std::to_string(limits_.max_line) + " bytes"});
+}
+
+Expected<std::vector<unsigned char>, NetError> LineReader::read_exact(std::size_t count, const Deadline& deadline) {
+    if (count > limits_.max_total) {
+        return unexpected(NetError{NetErrorKind::too_much_data,
+                                   "refusing to read " + std::to_string(count) + " bytes from " + socket_.peer_text});
+    }
+    while (buffered() < count) {
+        if (auto filled = fill(deadline); !filled) return unexpected(std::move(filled.error()));
+    }
+    const auto begin = buffer_.begin() + static_cast<std::ptrdiff_t>(start_);
+    std::vector<unsigned char> bytes(begin, begin + static_cast<std::ptrdiff_t>(count));
+    start_ += count;
+    return bytes;
+}
+
+}  // namespace tls_checks::net

@@ -1,0 +1,56 @@
+#pragma once
+// A connected, non-blocking TCP socket; every operation is bounded by the run's deadline.
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/expected.hpp"
+#include "net/deadline.hpp"
+#include "net/error.hpp"
+#include "net/resolve.hpp"
+
+namespace tls_checks::net {
+
+class Socket {
+public:
+    Socket() noexcept = default;
+    explicit Socket(int fd) noexcept : fd_(fd) {}
+    Socket(Socket&& other) noexcept : peer_text(std::move(other.peer_text)), fd_(other.release()) {}
+    Socket& operator=(Socket&& other) noexcept;
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+    ~Socket();
+
+    [[nodiscard]] int fd() const noexcept { return fd_; }
+    [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+    int release() noexcept;
+
+    // Reads what is available (at least one byte), waiting until the deadline.
+    // An orderly close by the peer is NetErrorKind::closed.
+    Expected<std::size_t, NetError> read_some(std::span<unsigned char> buffer, const Deadline& deadline);
+    // Writes every byte or fails.
+    Expected<Done, NetError> write_all(std::span<const unsigned char> bytes, const Deadline& deadline);
+
+    // Waits until the socket is readable (events = POLLIN) or writable (POLLOUT).
+    Expected<Done, NetError> wait(short events, const Deadline& deadline) const;
+
+    // Who we are connected to, for messages ("127.0.0.1:443").
+    std::string peer_text;
+
+private:
+    int fd_ = -1;
+};
+
+// Starts a non-blocking connect to one endpoint; the socket is not yet connected.
+// Used by the parallel probes, which poll many sockets together.
+Expected<Socket, NetError> start_connect(const Endpoint& endpoint);
+// Finishes a connect started by start_connect (call when the socket is writable).
+Expected<Done, NetError> finish_connect(const Socket& socket);
+
+// Connects to the first endpoint that accepts, in order, within the deadline. The error of
+// the last endpoint tried is returned when none accepts.
+Expected<Socket, NetError> connect_any(const std::vector<Endpoint>& endpoints, const Deadline& deadline);
+
+}  // namespace tls_checks::net

@@ -1,0 +1,66 @@
+#pragma once
+// The options every plugin shares, parsed with Boost.ProgramOptions, and the early exits
+// (help, version, bad option) that end a run before any network work.
+
+#include <boost/program_options.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "plugin/status.hpp"
+
+namespace tls_checks::plugin {
+
+struct PluginIdentity {
+    std::string_view prefix;        // "TLS_CERT"
+    std::string_view program;       // "check_tls_cert"
+    std::string_view purpose;       // one sentence for --help
+    std::string_view usage;         // "-H host [-p port] [-w days] [-c days] ..." (fits 80 columns)
+    std::uint16_t default_port = 443;
+};
+
+enum class IpVersion { any, v4, v6 };
+
+struct ConnectionOptions {
+    std::string hostname;                 // -H: SNI and name matching; resolved unless -I is given
+    std::optional<std::string> address;   // -I: connect here instead
+    std::uint16_t port = 443;
+    bool port_given = false;
+    IpVersion ip_version = IpVersion::any;
+    std::optional<std::string> sni;       // --sni: overrides -H for SNI
+    double timeout_seconds = 10.0;
+    State timeout_state = State::critical;
+    int verbosity = 0;
+    std::string starttls = "auto";        // protocol name, "auto" or "none"
+};
+
+struct CommandLine {
+    boost::program_options::variables_map values;  // the plugin's own options are read from here
+    ConnectionOptions connection;
+};
+
+// Help, version or a bad option: print `output` to stdout and exit with `exit_code` (3).
+struct EarlyExit {
+    int exit_code = 3;  // UNKNOWN, as the guidelines want for --help and --version too
+    std::string output;
+};
+
+// Parses argv: the shared options plus `specific`. Positional arguments, unknown options,
+// missing values and malformed shared values all become an EarlyExit with one clear line.
+std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& identity,
+                                                        const boost::program_options::options_description& specific,
+                                                        int argc, const char* const* argv);
+
+// "PREFIX UNKNOWN - <message>" and a short usage line, for errors found in the plugin's own
+// options after parsing.
+EarlyExit usage_error(const PluginIdentity& identity, std::string_view message);
+
+// Strict parsers for option values; nullopt means malformed.
+std::optional<std::uint16_t> parse_port(std::string_view text);
+std::optional<std::pair<double, State>> parse_timeout(std::string_view text);
+std::optional<long> parse_integer(std::string_view text, long min, long max);
+
+}  // namespace tls_checks::plugin

@@ -1,0 +1,62 @@
+#include "plugin/report.hpp"
+
+#include <algorithm>
+
+#include "plugin/sanitize.hpp"
+
+namespace tls_checks::plugin {
+
+void Report::add(State state, std::string text) { findings_.push_back(Finding{state, std::move(text)}); }
+
+void Report::add_detail(std::string text) { details_.push_back(std::move(text)); }
+
+void Report::add_perfdata(Perfdata item) { perfdata_.push_back(std::move(item)); }
+
+State Report::state() const noexcept {
+    State overall = State::ok;
+    for (const auto& finding : findings_) overall = worst(overall, finding.state);
+    return overall;
+}
+
+std::string Report::render(int verbosity) const {
+    const State overall = state();
+
+    // Summary: the problems, most severe first; the OK text when there are none.
+    std::vector<const Finding*> problems;
+    for (const auto& finding : findings_) {
+        if (finding.state != State::ok) problems.push_back(&finding);
+    }
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](const Finding* a, const Finding* b) { return severity(a->state) > severity(b->state); });
+    std::string summary;
+    for (const Finding* problem : problems) {
+        if (!summary.empty()) summary += "; ";
+        summary += problem->text;
+    }
+    if (summary.empty()) summary = ok_summary_;
+    if (!context_.empty()) summary = summary.empty() ? context_ : context_ + " " + summary;
+
+    std::string out = prefix_ + " " + std::string(state_name(overall)) + " - " + sanitize_text(summary, 400);
+    if (!perfdata_.empty()) {
+        out += " |";
+        for (const auto& item : perfdata_) out += " " + format_perfdata(item);
+    }
+    out += "\n";
+
+    if (verbosity > 0 || overall != State::ok) {
+        std::vector<std::string> lines;
+        for (const auto& finding : findings_)
+            lines.push_back("[" + std::string(state_name(finding.state)) + "] " + sanitize_text(finding.text, 400));
+        for (const auto& detail : details_) lines.push_back(sanitize_text(detail, 400));
+        for (const auto& line : lines) {
+            if (out.size() + line.size() + 1 > max_output_bytes - 32) {
+                out += "(long output cut)\n";
+                break;
+            }
+            out += line + "\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace tls_checks::plugin

@@ -1,0 +1,52 @@
+#pragma once
+// The result of one plugin run: findings with states (worst wins), informational lines and
+// perfdata, rendered once into the monitoring plugin format.
+
+#include <string>
+#include <vector>
+
+#include "plugin/perfdata.hpp"
+#include "plugin/status.hpp"
+
+namespace tls_checks::plugin {
+
+struct Finding {
+    State state = State::ok;
+    std::string text;
+};
+
+class Report {
+public:
+    explicit Report(std::string prefix) : prefix_(std::move(prefix)) {}
+
+    // A judged fact; its state takes part in the overall state.
+    void add(State state, std::string text);
+    // A line of long output that judges nothing (a chain element, the negotiated cipher).
+    void add_detail(std::string text);
+    void add_perfdata(Perfdata item);
+
+    // Put before the summary ("127.0.0.1:443").
+    void set_context(std::string context) { context_ = std::move(context); }
+    // What the summary says when every finding is OK.
+    void set_ok_summary(std::string text) { ok_summary_ = std::move(text); }
+
+    [[nodiscard]] State state() const noexcept;
+    [[nodiscard]] const std::vector<Finding>& findings() const noexcept { return findings_; }
+
+    // Line 1: "PREFIX STATE - summary | perfdata"; then, with verbosity > 0 or when not OK, one
+    // line per finding and detail. All text is sanitized; the whole output stays under 4 KiB.
+    [[nodiscard]] std::string render(int verbosity) const;
+
+private:
+    std::string prefix_;
+    std::string context_;
+    std::string ok_summary_;
+    std::vector<Finding> findings_;
+    std::vector<std::string> details_;
+    std::vector<Perfdata> perfdata_;
+};
+
+// Maximum size of everything a plugin prints (Nagios 4 reads 8 KiB; NRPE less).
+inline constexpr std::size_t max_output_bytes = 4000;
+
+}  // namespace tls_checks::plugin

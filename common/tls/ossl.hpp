@@ -1,0 +1,42 @@
+#pragma once
+// RAII owners for the OpenSSL objects this project touches, and the error-queue reader.
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <memory>
+#include <string>
+
+namespace tls_checks::tls {
+
+template <auto Free>
+struct OpenSslDeleter {
+    template <class T>
+    void operator()(T* object) const noexcept { Free(object); }
+};
+
+using SslCtxPtr = std::unique_ptr<SSL_CTX, OpenSslDeleter<&SSL_CTX_free>>;
+using SslPtr = std::unique_ptr<SSL, OpenSslDeleter<&SSL_free>>;
+using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<&X509_free>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, OpenSslDeleter<&X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpenSslDeleter<&X509_STORE_CTX_free>>;
+using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<&BIO_free_all>>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<&EVP_PKEY_free>>;
+
+inline void free_x509_stack(STACK_OF(X509) * stack) noexcept { sk_X509_pop_free(stack, X509_free); }
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), OpenSslDeleter<&free_x509_stack>>;
+
+// Takes a new reference on a certificate that OpenSSL owns.
+inline X509Ptr share(X509* certificate) {
+    if (certificate != nullptr) X509_up_ref(certificate);
+    return X509Ptr(certificate);
+}
+
+// Drains OpenSSL's error queue into one line ("error:0A000086:SSL routines::certificate verify
+// failed; ..."), or returns `fallback` when the queue is empty.
+std::string drain_openssl_errors(const std::string& fallback = "unknown OpenSSL error");
+
+}  // namespace tls_checks::tls

@@ -1,0 +1,117 @@
+#include "tls/verify.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "tls/certificate.hpp"
+
+namespace tls_checks::tls {
+
+namespace {
+
+struct Collector {
+    const std::vector<X509Ptr>* presented = nullptr;
+    std::vector<VerifyProblem> problems;
+};
+
+bool was_presented(const std::vector<X509Ptr>& presented, const X509* certificate) {
+    return std::any_of(presented.begin(), presented.end(),
+                       [certificate](const X509Ptr& p) { return X509_cmp(p.get(), certificate) == 0; });
+}
+
+// Records every problem and lets verification go on, so that one run reports all of them.
+int collect_problem(int ok, X509_STORE_CTX* context) {
+    if (ok == 1) return 1;
+    auto* collector = static_cast<Collector*>(X509_STORE_CTX_get_app_data(context));
+    const int code = X509_STORE_CTX_get_error(context);
+    const int depth = X509_STORE_CTX_get_error_depth(context);
+    X509* certificate = X509_STORE_CTX_get_current_cert(context);
+    const bool validity_error = code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID;
+    if (collector == nullptr || (validity_error && certificate != nullptr && was_presented(*collector->presented, certificate)))
+        return 1;
+    const bool seen = std::any_of(collector->problems.begin(), collector->problems.end(),
+                                  [&](const VerifyProblem& p) { return p.code == code && p.depth == depth; });
+    if (!seen) {
+        VerifyProblem problem;
+        problem.depth = depth;
+        problem.code = code;
+        problem.reason = X509_verify_cert_error_string(code);
+        if (certificate != nullptr) problem.subject = short_name(describe_certificate(certificate));
+        collector->problems.push_back(std::move(problem));
+    }
+    return 1;
+}
+
+enum class SystemStore { directory_only, directory_and_file };
+
+// The system's hashed directory is looked up lazily, one file per issuer actually needed, which
+// costs far less than parsing the whole bundle on every run; the bundle is read only when the
+// directory alone cannot finish the chain (distributions without hash links).
+Expected<X509StorePtr, std::string> make_store(const TrustAnchors& anchors, SystemStore system) {
+    X509StorePtr store(X509_STORE_new());
+    if (!store) return unexpected(drain_openssl_errors());
+    if (anchors.ca_file || anchors.ca_path) {
+        if (anchors.ca_file && X509_STORE_load_file(store.get(), anchors.ca_file->c_str()) != 1)
+            return unexpected("cannot load CA file " + *anchors.ca_file + ": " + drain_openssl_errors());
+        if (anchors.ca_path && X509_STORE_load_path(store.get(), anchors.ca_path->c_str()) != 1)
+            return unexpected("cannot use CA directory " + *anchors.ca_path + ": " + drain_openssl_errors());
+        return store;
+    }
+    const char* dir = std::getenv(X509_get_default_cert_dir_env());
+    if (dir == nullptr) dir = X509_get_default_cert_dir();
+    (void)X509_STORE_load_path(store.get(), dir);
+    if (system == SystemStore::directory_and_file) {
+        const char* file = std::getenv(X509_get_default_cert_file_env());
+        if (file == nullptr) file = X509_get_default_cert_file();
+        (void)X509_STORE_load_file(store.get(), file);
+    }
+    ERR_clear_error();
+    return store;
+}
+
+Expected<VerifyResult, std::string> verify_with(const std::vector<X509Ptr>& presented, const TrustAnchors& anchors,
+                                                SystemStore system) {
+    auto store = make_store(anchors, system);
+    if (!store) return unexpected(std::move(store.error()));
+
+    X509StackPtr untrusted(sk_X509_new_null());
+    if (!untrusted) return unexpected(drain_openssl_errors());
+    for (std::size_t i = 1; i < presented.size(); ++i) {
+        if (sk_X509_push(untrusted.get(), presented[i].get()) <= 0) return unexpected(drain_openssl_errors());
+        X509_up_ref(presented[i].get());
+    }
+
+    X509StoreCtxPtr context(X509_STORE_CTX_new());
+    if (!context || X509_STORE_CTX_init(context.get(), store->get(), presented.front().get(), untrusted.get()) != 1)
+        return unexpected(drain_openssl_errors());
+    X509_STORE_CTX_set_purpose(context.get(), X509_PURPOSE_SSL_SERVER);
+    Collector collector;
+    collector.presented = &presented;
+    X509_STORE_CTX_set_app_data(context.get(), &collector);
+    X509_STORE_CTX_set_verify_cb(context.get(), collect_problem);
+    (void)X509_verify_cert(context.get());
+    ERR_clear_error();
+    return VerifyResult{std::move(collector.problems)};
+}
+
+bool issuer_missing(const VerifyResult& result) {
+    return std::any_of(result.problems.begin(), result.problems.end(), [](const VerifyProblem& p) {
+        return p.code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || p.code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+               p.code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || p.code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+    });
+}
+
+}  // namespace
+
+Expected<VerifyResult, std::string> verify_chain(const std::vector<X509Ptr>& presented, const TrustAnchors& anchors) {
+    if (presented.empty()) return unexpected(std::string("no certificate to verify"));
+    auto result = verify_with(presented, anchors, SystemStore::directory_only);
+    if (result && !anchors.ca_file && !anchors.ca_path && issuer_missing(*result))
+        return verify_with(presented, anchors, SystemStore::directory_and_file);
+    return result;
+}
+
+}  // namespace tls_checks::tls
