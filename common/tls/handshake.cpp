@@ -18,6 +18,12 @@ void TlsSession::close() noexcept {
 namespace {
 
 Expected<SslCtxPtr, TlsError> make_context() {
+    // The handshake sets its whole policy itself, so the system openssl.cnf (whose
+    // system_default section would only be overridden) is not read on every run. A check is a
+    // short-lived process: freeing OpenSSL's tables at exit costs a twentieth of the run and
+    // gives nothing back to anyone. Both flags only count on the first initialisation, which
+    // this is: nothing touches OpenSSL before the first handshake.
+    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr);
     SslCtxPtr context(SSL_CTX_new(TLS_client_method()));
     if (!context) return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
     SSL_CTX_set_security_level(context.get(), 0);
@@ -25,6 +31,13 @@ Expected<SslCtxPtr, TlsError> make_context() {
     SSL_CTX_set_min_proto_version(context.get(), 0);
     SSL_CTX_set_max_proto_version(context.get(), 0);
     if (SSL_CTX_set_cipher_list(context.get(), "ALL:@SECLEVEL=0") != 1)
+        return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
+    // OpenSSL's default groups stop at P-256/P-384/P-521; a server whose ECDSA certificate is on
+    // a smaller curve then fails the handshake instead of being reported as weak. Offering the
+    // small curves last keeps X25519 the preferred key share.
+    if (SSL_CTX_set1_groups_list(context.get(),
+                                 "X25519:P-256:X448:P-521:P-384:secp224r1:secp192r1:"
+                                 "ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192") != 1)
         return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
     // Reach servers that predate RFC 5746 secure renegotiation; we never renegotiate.
     SSL_CTX_set_options(context.get(), SSL_OP_LEGACY_SERVER_CONNECT);

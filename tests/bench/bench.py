@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Benchmark: wall time, CPU time and peak RSS of the plugins beside the tools operators use
+today, each run many times against one local `openssl s_server`, printed as a table.
+
+    python3 tests/bench/bench.py [--runs 30] [--plugins build/release/plugins] [--instructions]
+
+Per-run CPU (user+system) comes from wait4() and includes every child a tool waits for, so a
+shell-script plugin is charged for the openssl processes it starts; peak RSS is GNU time's %M.
+With --instructions, each tool also runs once under callgrind (children traced) and the table gets
+its instruction count: unlike milliseconds, that figure repeats exactly on a busy machine.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NAGIOS_PLUGINS = Path("/usr/lib/nagios/plugins")
+GNU_TIME = "/usr/bin/time"  # Debian package "time"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port):
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"nothing listens on port {port}")
+
+
+def make_certificates(directory):
+    def run(*argv):
+        subprocess.run(argv, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=bench CA",
+        "-keyout", f"{directory}/ca.key", "-out", f"{directory}/ca.pem")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+        "-keyout", f"{directory}/server.key", "-out", f"{directory}/server.csr")
+    Path(directory, "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    run("openssl", "x509", "-req", "-in", f"{directory}/server.csr", "-CA", f"{directory}/ca.pem",
+        "-CAkey", f"{directory}/ca.key", "-CAcreateserial", "-days", "90", "-extfile", f"{directory}/ext.cnf",
+        "-out", f"{directory}/server.pem")
+
+
+def measure(argv, runs):
+    """Median wall seconds, median CPU seconds, median peak RSS KiB, and the last exit code."""
+    walls, cpus, rss = [], [], []
+    code = None
+    with tempfile.NamedTemporaryFile(mode="r") as rss_file:
+        for _ in range(runs):
+            # GNU time reports the peak RSS of the exec'd program alone; wait4() on a child of this
+            # Python process would inherit Python's own high-water mark through fork().
+            wrapped = [GNU_TIME, "-q", "-f", "%M %x", "-o", rss_file.name, *argv]
+            started = time.perf_counter()
+            process = subprocess.Popen(wrapped, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            _, _, usage = os.wait4(process.pid, 0)
+            walls.append(time.perf_counter() - started)
+            cpus.append(usage.ru_utime + usage.ru_stime)
+            process.returncode = 0
+            rss_file.seek(0)
+            peak, code = rss_file.read().split()[-2:]
+            rss.append(int(peak))
+            code = int(code)
+    return statistics.median(walls), statistics.median(cpus), statistics.median(rss), code
+
+
+def instructions(argv):
+    """Instructions executed by the tool and every process it starts (valgrind callgrind)."""
+    with tempfile.TemporaryDirectory() as directory:
+        result = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                                 f"--callgrind-out-file={directory}/cg.%p", *argv],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return sum(int(m.replace(",", "")) for m in re.findall(r"Collected : ([0-9,]+)", result.stderr))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions with callgrind")
+    parser.add_argument("--plugins", type=Path, default=ROOT / "build" / "release" / "plugins")
+    args = parser.parse_args()
+    if not Path(GNU_TIME).exists():
+        sys.exit("GNU time is needed for peak RSS: apt-get install time")
+    if not (args.plugins / "check_tls_cert").exists():
+        sys.exit(f"no plugins in {args.plugins}: build first (cmake --preset release && cmake --build --preset release)")
+
+    with tempfile.TemporaryDirectory() as directory:
+        make_certificates(directory)
+        port = free_port()
+        server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                                   f"{directory}/server.pem", "-key", f"{directory}/server.key", "-www", "-quiet"],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(port)
+            ca = f"{directory}/ca.pem"
+            tools = [
+                ("check_tls_cert", [str(args.plugins / "check_tls_cert"), "-H", "localhost", "-p", str(port),
+                                    "--ca-file", ca]),
+                ("check_tls_cert --ignore-trust", [str(args.plugins / "check_tls_cert"), "-H", "localhost",
+                                                   "-p", str(port), "--ignore-trust"]),
+                ("openssl s_client (1 handshake)", ["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                                                    "-servername", "localhost", "-CAfile", ca]),
+            ]
+            if (NAGIOS_PLUGINS / "check_http").exists():
+                tools.append(("check_http -C 30,14", [str(NAGIOS_PLUGINS / "check_http"), "-H", "localhost",
+                                                      "-I", "127.0.0.1", "-p", str(port), "-S", "-C", "30,14"]))
+            if (NAGIOS_PLUGINS / "check_ssl_cert").exists():
+                tools.append(("check_ssl_cert", [str(NAGIOS_PLUGINS / "check_ssl_cert"), "-H", "localhost",
+                                                 "-p", str(port), "--rootcert-file", ca, "--ignore-ocsp",
+                                                 "--ignore-sct", "--match", "localhost"]))
+            rows = [(name, *measure(argv, args.runs)) for name, argv in tools]
+            counts = [instructions(argv) if args.instructions else 0 for _, argv in tools]
+        finally:
+            server.terminate()
+            server.wait()
+
+    base_wall, base_cpu, base_count = rows[0][1], rows[0][2], counts[0]
+    print(f"runs per tool: {args.runs}; medians; ratios against {rows[0][0]}")
+    header = f"| {'tool':32} | {'wall ms':>8} | {'x':>6} | {'CPU ms':>8} | {'x':>6} | {'peak RSS KiB':>12} |"
+    rule = f"|{'-' * 34}|{'-' * 10}|{'-' * 8}|{'-' * 10}|{'-' * 8}|{'-' * 14}|"
+    if args.instructions:
+        header += f" {'instructions':>14} | {'x':>6} |"
+        rule += f"{'-' * 16}|{'-' * 8}|"
+    print(header + " exit |")
+    print(rule + "------|")
+    for (name, wall, cpu, rss, code), count in zip(rows, counts):
+        line = (f"| {name:32} | {wall * 1000:8.1f} | {wall / base_wall:6.2f} | {cpu * 1000:8.1f} | "
+                f"{cpu / base_cpu if base_cpu else 0:6.2f} | {int(rss):12d} |")
+        if args.instructions:
+            line += f" {count:14,d} | {count / base_count if base_count else 0:6.2f} |"
+        print(line + f" {code:4d} |")
+
+
+if __name__ == "__main__":
+    main()
