@@ -19,17 +19,18 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, process=None, timeout=10.0):
+def wait_for_port(port, process=None, timeout=10.0, family=socket.AF_INET):
+    address = ("127.0.0.1", port) if family == socket.AF_INET else ("::1", port)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited early with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection(address, timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+    raise RuntimeError(f"nothing listens on {address} after {timeout} s")
 
 
 class Processes:
@@ -38,11 +39,11 @@ class Processes:
     def __init__(self):
         self.started = []
 
-    def start(self, argv, port, **kwargs):
+    def start(self, argv, port, family=socket.AF_INET, **kwargs):
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, start_new_session=True, **kwargs)
         self.started.append(process)
-        wait_for_port(port, process)
+        wait_for_port(port, process, family=family)
         return process
 
     def stop_all(self):

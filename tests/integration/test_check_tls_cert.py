@@ -1,6 +1,7 @@
 """check_tls_cert against real `openssl s_server` processes on 127.0.0.1, with certificates made
 at test time."""
 
+import socket
 import subprocess
 
 import pytest
@@ -281,3 +282,27 @@ def test_unreadable_ca_file_is_unknown(processes, tmp_path):
     run = check(port, ca=tmp_path / "missing.pem")
     assert run.status == "UNKNOWN", run.stdout
     assert "cannot load CA file" in run.summary
+
+
+def ipv6_loopback_available():
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback_available(), reason="no IPv6 loopback on this machine")
+def test_ipv6_loopback_is_reached_and_dash_4_refuses_it(processes, tmp_path):
+    chain = standard_chain(tmp_path, Spec("localhost", ip_addresses=["::1"]))
+    port = free_port()
+    processes.start(["openssl", "s_server", "-6", "-accept", f"[::1]:{port}", "-cert", str(chain.leaf), "-key",
+                     str(chain.key), "-cert_chain", str(chain.chain), "-www", "-quiet"], port, family=socket.AF_INET6)
+    run = run_plugin(PLUGIN, "-H", "::1", "-p", port, "-6", "--ca-file", chain.root)
+    assert_plugin_shape(run, "TLS_CERT")
+    assert run.status == "OK", run.stdout
+    assert run.summary.startswith(f"[::1]:{port} ")
+    refused = run_plugin(PLUGIN, "-H", "::1", "-p", port, "-4")
+    assert refused.status == "CRITICAL"
+    assert "cannot resolve ::1 (IPv4 only)" in refused.summary
