@@ -56,27 +56,34 @@ def make_certificates(directory):
         "-out", f"{directory}/server.pem")
 
 
-def measure(argv, runs):
-    """Median wall seconds, median CPU seconds, median peak RSS KiB, and the last exit code."""
-    walls, cpus, rss = [], [], []
-    code = None
+def run_once(argv, rss_file):
+    """Wall seconds, CPU seconds, peak RSS KiB and exit code of one run."""
+    # GNU time reports the peak RSS of the exec'd program alone; wait4() on a child of this
+    # Python process would inherit Python's own high-water mark through fork().
+    wrapped = [GNU_TIME, "-q", "-f", "%M %x", "-o", rss_file.name, *argv]
+    started = time.perf_counter()
+    process = subprocess.Popen(wrapped, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = 0
+    rss_file.seek(0)
+    peak, code = rss_file.read().split()[-2:]
+    return wall, usage.ru_utime + usage.ru_stime, int(peak), int(code)
+
+
+def measure(tools, runs):
+    """Medians per tool. Runs are interleaved (one of each tool per round) so that a busy or
+    warming-up machine weighs on every tool alike."""
+    samples = {name: [] for name, _ in tools}
     with tempfile.NamedTemporaryFile(mode="r") as rss_file:
         for _ in range(runs):
-            # GNU time reports the peak RSS of the exec'd program alone; wait4() on a child of this
-            # Python process would inherit Python's own high-water mark through fork().
-            wrapped = [GNU_TIME, "-q", "-f", "%M %x", "-o", rss_file.name, *argv]
-            started = time.perf_counter()
-            process = subprocess.Popen(wrapped, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
-            _, _, usage = os.wait4(process.pid, 0)
-            walls.append(time.perf_counter() - started)
-            cpus.append(usage.ru_utime + usage.ru_stime)
-            process.returncode = 0
-            rss_file.seek(0)
-            peak, code = rss_file.read().split()[-2:]
-            rss.append(int(peak))
-            code = int(code)
-    return statistics.median(walls), statistics.median(cpus), statistics.median(rss), code
+            for name, argv in tools:
+                samples[name].append(run_once(argv, rss_file))
+    rows = []
+    for name, _ in tools:
+        walls, cpus, rss, codes = zip(*samples[name])
+        rows.append((name, statistics.median(walls), statistics.median(cpus), statistics.median(rss), codes[-1]))
+    return rows
 
 
 def instructions(argv):
@@ -123,7 +130,7 @@ def main():
                 tools.append(("check_ssl_cert", [str(NAGIOS_PLUGINS / "check_ssl_cert"), "-H", "localhost",
                                                  "-p", str(port), "--rootcert-file", ca, "--ignore-ocsp",
                                                  "--ignore-sct", "--match", "localhost"]))
-            rows = [(name, *measure(argv, args.runs)) for name, argv in tools]
+            rows = measure(tools, args.runs)
             counts = [instructions(argv) if args.instructions else 0 for _, argv in tools]
         finally:
             server.terminate()
