@@ -104,6 +104,10 @@ std::string utc_date(std::int64_t epoch) {
     return text;
 }
 
+double days_left(const tls::CertificateFacts& facts, std::int64_t now) {
+    return static_cast<double>(facts.not_after - now) / 86400.0;
+}
+
 std::string days_text(double days) { return plugin::format_decimal(days, 1) + (days == 1.0 ? " day" : " days"); }
 
 // "chain[1] CN=Intermediate CA"; the leaf is simply "CN=leaf".
@@ -115,21 +119,21 @@ std::string element_name(std::size_t index, const tls::CertificateFacts& facts) 
 void judge_validity(plugin::Report& report, const Config& config, std::size_t index, const tls::CertificateFacts& facts,
                     std::int64_t now) {
     const std::string name = element_name(index, facts);
-    const double days_left = static_cast<double>(facts.not_after - now) / 86400.0;
+    const double left = days_left(facts, now);
     if (now < facts.not_before) {
         report.add(State::critical, name + " is not yet valid (valid from " + utc_date(facts.not_before) + ")");
-    } else if (days_left < 0) {
-        report.add(State::critical, name + " expired " + days_text(-days_left) + " ago (" + utc_date(facts.not_after) + ")");
+    } else if (left < 0) {
+        report.add(State::critical, name + " expired " + days_text(-left) + " ago (" + utc_date(facts.not_after) + ")");
     } else {
-        const State state = config.critical.alerts(days_left)  ? State::critical
-                            : config.warning.alerts(days_left) ? State::warning
-                                                               : State::ok;
-        report.add(state, name + " expires in " + days_text(days_left) + " (" + utc_date(facts.not_after) + ")");
+        const State state = config.critical.alerts(left)  ? State::critical
+                            : config.warning.alerts(left) ? State::warning
+                                                          : State::ok;
+        report.add(state, name + " expires in " + days_text(left) + " (" + utc_date(facts.not_after) + ")");
     }
 
     plugin::Perfdata perf;
     perf.label = index == 0 ? "days_left" : "days_left_chain" + std::to_string(index);
-    perf.value = days_left;
+    perf.value = left;
     perf.decimals = 2;
     perf.warning = config.warning;
     perf.critical = config.critical;
@@ -152,11 +156,10 @@ void judge_strength(plugin::Report& report, const Config& config, std::size_t in
 }
 
 std::string describe_element(std::size_t index, const tls::CertificateFacts& facts, std::int64_t now) {
-    const double days_left = static_cast<double>(facts.not_after - now) / 86400.0;
     std::string key = facts.key.type + " " + std::to_string(facts.key.bits) + " bits";
     if (!facts.key.curve.empty()) key += " (" + facts.key.curve + ")";
     return "chain[" + std::to_string(index) + "] subject: " + facts.subject + "; issuer: " + facts.issuer +
-           "; not after: " + utc_date(facts.not_after) + " (" + plugin::format_decimal(days_left, 2) +
+           "; not after: " + utc_date(facts.not_after) + " (" + plugin::format_decimal(days_left(facts, now), 2) +
            " days); key: " + key + "; signature: " + facts.signature.algorithm + "; serial: " + facts.serial +
            "; sha256: " + facts.sha256_fingerprint;
 }
@@ -164,18 +167,12 @@ std::string describe_element(std::size_t index, const tls::CertificateFacts& fac
 plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto started = std::chrono::steady_clock::now();
     auto parsed = plugin::parse_command_line(identity, certificate_options(), argc, argv);
-    if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return {early->exit_code, early->output};
+    if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
     const auto& command_line = std::get<plugin::CommandLine>(parsed);
     const auto& connection = command_line.connection;
     const auto config_or_error = read_config(command_line.values, connection);
-    if (!config_or_error) {
-        const auto early = plugin::usage_error(identity, config_or_error.error().message);
-        return {early.exit_code, early.output};
-    }
-    if (auto why = runner::unsupported_starttls(connection)) {
-        const auto early = plugin::usage_error(identity, *why);
-        return {early.exit_code, early.output};
-    }
+    if (!config_or_error) return plugin::usage_error(identity, config_or_error.error().message).output_of();
+    if (auto why = runner::unsupported_starttls(connection)) return plugin::usage_error(identity, *why).output_of();
     const Config& config = *config_or_error;
     const auto deadline = runner::deadline_from(connection);
 
@@ -237,12 +234,11 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     for (std::size_t i = 1; i < judged; ++i) {
         if (chain[i].not_after < chain[soonest].not_after) soonest = i;
     }
-    const auto leaf_days = static_cast<double>(chain.front().not_after - now) / 86400.0;
-    std::string ok = tls::short_name(chain.front()) + " expires in " + days_text(leaf_days) + " (" +
+    std::string ok = tls::short_name(chain.front()) + " expires in " + days_text(days_left(chain.front(), now)) + " (" +
                      utc_date(chain.front().not_after) + ")";
     if (soonest != 0) {
-        const auto days = static_cast<double>(chain[soonest].not_after - now) / 86400.0;
-        ok += "; " + element_name(soonest, chain[soonest]) + " expires first, in " + days_text(days);
+        ok += "; " + element_name(soonest, chain[soonest]) + " expires first, in " +
+              days_text(days_left(chain[soonest], now));
     }
     report.set_ok_summary(ok);
     for (std::size_t i = 0; i < chain.size(); ++i) report.add_detail(describe_element(i, chain[i], now));

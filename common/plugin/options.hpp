@@ -10,6 +10,7 @@
 #include <string_view>
 #include <variant>
 
+#include "plugin/run.hpp"
 #include "plugin/status.hpp"
 
 namespace tls_checks::plugin {
@@ -46,6 +47,8 @@ struct CommandLine {
 struct EarlyExit {
     int exit_code = 3;  // UNKNOWN, as the guidelines want for --help and --version too
     std::string output;
+
+    [[nodiscard]] PluginOutput output_of() const { return PluginOutput{exit_code, output}; }
 };
 
 // Parses argv: the shared options plus `specific`. Positional arguments, unknown options,
