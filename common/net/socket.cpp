@@ -65,28 +65,44 @@ Expected<Done, NetError> Socket::wait(short events, const Deadline& deadline) co
     }
 }
 
-Expected<std::size_t, NetError> Socket::read_some(std::span<unsigned char> buffer, const Deadline& deadline) {
+Expected<IoProgress, NetError> Socket::try_read(std::span<unsigned char> buffer) {
     for (;;) {
         const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), 0);
-        if (got > 0) return static_cast<std::size_t>(got);
+        if (got > 0) return IoProgress{static_cast<std::size_t>(got), false};
         if (got == 0) return unexpected(NetError{NetErrorKind::closed, peer_text + " closed the connection"});
         if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return unexpected(errno_error("read from", peer_text, errno));
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return IoProgress{0, true};
+        return unexpected(errno_error("read from", peer_text, errno));
+    }
+}
+
+Expected<IoProgress, NetError> Socket::try_write(std::span<const unsigned char> bytes) {
+    for (;;) {
+        const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (sent >= 0) return IoProgress{static_cast<std::size_t>(sent), sent == 0 && !bytes.empty()};
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return IoProgress{0, true};
+        return unexpected(errno_error("write to", peer_text, errno));
+    }
+}
+
+Expected<std::size_t, NetError> Socket::read_some(std::span<unsigned char> buffer, const Deadline& deadline) {
+    for (;;) {
+        auto progress = try_read(buffer);
+        if (!progress) return unexpected(std::move(progress.error()));
+        if (!progress->would_block) return progress->bytes;
         if (auto waited = wait(POLLIN, deadline); !waited) return unexpected(std::move(waited.error()));
     }
 }
 
 Expected<Done, NetError> Socket::write_all(std::span<const unsigned char> bytes, const Deadline& deadline) {
     while (!bytes.empty()) {
-        const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-        if (sent > 0) {
-            bytes = bytes.subspan(static_cast<std::size_t>(sent));
-            continue;
+        auto progress = try_write(bytes);
+        if (!progress) return unexpected(std::move(progress.error()));
+        bytes = bytes.subspan(progress->bytes);
+        if (progress->would_block) {
+            if (auto waited = wait(POLLOUT, deadline); !waited) return unexpected(std::move(waited.error()));
         }
-        if (sent < 0 && errno == EINTR) continue;
-        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            return unexpected(errno_error("write to", peer_text, errno));
-        if (auto waited = wait(POLLOUT, deadline); !waited) return unexpected(std::move(waited.error()));
     }
     return Done{};
 }

@@ -13,6 +13,12 @@
 
 namespace tls_checks::net {
 
+// What one non-waiting read or write achieved.
+struct IoProgress {
+    std::size_t bytes = 0;
+    bool would_block = false;  // nothing could be moved right now; poll and try again
+};
+
 class Socket {
 public:
     Socket() noexcept = default;
@@ -26,6 +32,11 @@ public:
     [[nodiscard]] int fd() const noexcept { return fd_; }
     [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
     int release() noexcept;
+
+    // One read or write that never waits: the building blocks of the waiting calls below and of
+    // the probes that poll many sockets at once. A peer's orderly close is NetErrorKind::closed.
+    Expected<IoProgress, NetError> try_read(std::span<unsigned char> buffer);
+    Expected<IoProgress, NetError> try_write(std::span<const unsigned char> bytes);
 
     // Reads what is available (at least one byte), waiting until the deadline.
     // An orderly close by the peer is NetErrorKind::closed.

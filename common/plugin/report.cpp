@@ -34,7 +34,7 @@ std::string Report::render(int verbosity) const {
         summary += problem->text;
     }
     if (summary.empty()) summary = ok_summary_;
-    if (!context_.empty()) summary = summary.empty() ? context_ : context_ + " " + summary;
+    if (!context_.empty()) summary = summary.empty() ? context_ : context_ + context_separator_ + summary;
 
     std::string out = prefix_ + " " + std::string(state_name(overall)) + " - " + sanitize_text(summary, 400);
     if (!perfdata_.empty()) {

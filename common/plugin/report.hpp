@@ -25,8 +25,11 @@ public:
     void add_detail(std::string text);
     void add_perfdata(Perfdata item);
 
-    // Put before the summary ("127.0.0.1:443").
-    void set_context(std::string context) { context_ = std::move(context); }
+    // Put before the summary ("127.0.0.1:443"), joined to it by `separator`.
+    void set_context(std::string context, std::string separator = " ") {
+        context_ = std::move(context);
+        context_separator_ = std::move(separator);
+    }
     // What the summary says when every finding is OK.
     void set_ok_summary(std::string text) { ok_summary_ = std::move(text); }
 
@@ -40,6 +43,7 @@ public:
 private:
     std::string prefix_;
     std::string context_;
+    std::string context_separator_ = " ";
     std::string ok_summary_;
     std::vector<Finding> findings_;
     std::vector<std::string> details_;

@@ -29,6 +29,18 @@ std::optional<std::string> server_name_for(const plugin::ConnectionOptions& opti
     return options.hostname;
 }
 
+State state_for(const net::NetError& error, const plugin::ConnectionOptions& options) {
+    return error.kind == net::NetErrorKind::timed_out ? options.timeout_state : State::critical;
+}
+
+Expected<std::vector<net::Endpoint>, Failure> resolve_target(const plugin::ConnectionOptions& options,
+                                                             const net::Deadline& deadline) {
+    const auto target = target_from(options);
+    auto endpoints = net::resolve(target.address.value_or(target.hostname), target.port, target.family, deadline);
+    if (!endpoints) return unexpected(Failure{state_for(endpoints.error(), options), endpoints.error().message});
+    return std::move(*endpoints);
+}
+
 std::optional<std::string> unsupported_starttls(const plugin::ConnectionOptions& options) {
     if (options.starttls == "auto" || options.starttls == "none") return std::nullopt;
     return "--starttls " + options.starttls + " is not supported by this build (only auto and none)";
@@ -39,9 +51,7 @@ Expected<tls::TlsSession, Failure> open_tls(const plugin::ConnectionOptions& opt
     const auto target = target_from(options);
     auto connected = net::connect_target(target, deadline);
     if (!connected) {
-        const auto& error = connected.error();
-        const State state = error.kind == net::NetErrorKind::timed_out ? options.timeout_state : State::critical;
-        return unexpected(Failure{state, error.message});
+        return unexpected(Failure{state_for(connected.error(), options), connected.error().message});
     }
     socket = std::move(*connected);
     tls::HandshakeOptions handshake_options;

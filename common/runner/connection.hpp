@@ -4,6 +4,7 @@
 // layer of common/ and is the one place where a network error becomes a monitoring state.
 
 #include <string>
+#include <vector>
 
 #include "base/expected.hpp"
 #include "net/deadline.hpp"
@@ -27,6 +28,13 @@ struct Failure {
     plugin::State state;
     std::string message;
 };
+
+// CRITICAL for a network failure, the -t state when it was the deadline.
+plugin::State state_for(const net::NetError& error, const plugin::ConnectionOptions& options);
+
+// Every address of the target (the -I address when there is one).
+Expected<std::vector<net::Endpoint>, Failure> resolve_target(const plugin::ConnectionOptions& options,
+                                                             const net::Deadline& deadline);
 
 // Checks that --starttls names something this build can do; the message says why not.
 std::optional<std::string> unsupported_starttls(const plugin::ConnectionOptions& options);

@@ -7,6 +7,11 @@ bool ByteReader::fail(std::string_view why) {
     return false;
 }
 
+bool ByteReader::fail_from(const ByteReader& child) {
+    if (error_.empty()) error_ = child.error_.empty() ? context_ + ": error in " + child.context_ : child.error_;
+    return false;
+}
+
 bool ByteReader::read_bytes(std::size_t count, std::span<const std::uint8_t>& out) {
     // The one bound check every getter goes through.
     if (count > bytes_.size()) {

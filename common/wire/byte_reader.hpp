@@ -35,6 +35,8 @@ public:
 
     // Records a semantic error found by the caller (a wrong value where the bytes were fine).
     [[nodiscard]] bool fail(std::string_view why);
+    // Takes over a child reader's error as it stands (its context already names the place).
+    [[nodiscard]] bool fail_from(const ByteReader& child);
 
     [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size(); }
     [[nodiscard]] bool empty() const noexcept { return bytes_.empty(); }

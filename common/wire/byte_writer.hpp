@@ -20,7 +20,7 @@ public:
     void u32(std::uint32_t value) { put_big_endian(value, 4); }
     void bytes(std::span<const std::uint8_t> data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
     void text(std::string_view data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
-    void zeros(std::size_t count) { bytes_.insert(bytes_.end(), count, 0); }
+    void zeros(std::size_t count);
 
     // Writes a `prefix_bytes`-byte (1 to 4) length, then whatever `body(*this)` writes, then
     // fills in the length. Throws std::length_error when the body does not fit the prefix:
@@ -42,13 +42,7 @@ private:
         for (std::size_t i = width; i-- > 0;) bytes_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
     }
 
-    void patch_length(std::size_t at, std::size_t prefix_bytes) {
-        const std::size_t length = bytes_.size() - at - prefix_bytes;
-        if (prefix_bytes < 1 || prefix_bytes > 4 || (prefix_bytes < 4 && length >> (8 * prefix_bytes) != 0))
-            throw std::length_error("ByteWriter: block of " + std::to_string(length) + " bytes overflows its prefix");
-        for (std::size_t i = 0; i < prefix_bytes; ++i)
-            bytes_[at + i] = static_cast<std::uint8_t>(length >> (8 * (prefix_bytes - 1 - i)));
-    }
+    void patch_length(std::size_t at, std::size_t prefix_bytes);
 
     std::vector<std::uint8_t> bytes_;
 };
