@@ -25,7 +25,7 @@ namespace {
 constexpr plugin::PluginIdentity identity{
     "TLS_CERT", "check_tls_cert",
     "checks the expiry, trust, name, keys and signatures of a service's certificate chain",
-    "-H host [-I addr] [-p port] [-w days] [-c days] [-t sec[:state]]", 443};
+    "-H host [-I addr] [-p port] [-w days] [-c days] [-t sec]", 443};
 
 struct Config {
     plugin::Range warning;

@@ -24,7 +24,8 @@ bool read_extensions(wire::ByteReader& reader, ServerHello& hello) {
     while (!list.empty()) {
         std::uint16_t type = 0;
         wire::ByteReader data;
-        if (!list.read_u16(type) || !list.read_vector(2, 0, 0xFFFF, data, "extension")) return reader.fail_from(list);
+        if (!list.read_u16(type) || !list.read_vector(2, 0, 0xFFFF, data, "extension " + std::to_string(type)))
+            return reader.fail_from(list);
         // RFC 8446 4.2: no more than one extension of the same type.
         if (std::find(hello.extensions.begin(), hello.extensions.end(), type) != hello.extensions.end())
             return reader.fail("duplicate extension " + std::to_string(type));

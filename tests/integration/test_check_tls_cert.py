@@ -275,6 +275,7 @@ def test_bad_input_is_one_unknown_line_with_the_reason(args, reason):
     assert run.status == "UNKNOWN", run.stdout
     assert reason in run.first_line
     assert run.stdout.count("\n") == 2 and run.stdout.splitlines()[1].startswith("Usage: check_tls_cert")
+    assert len(run.stdout.splitlines()[1]) <= 80
 
 
 def test_unreadable_ca_file_is_unknown(processes, tmp_path):
