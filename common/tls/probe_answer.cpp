@@ -1,10 +1,10 @@
 #include "tls/probe_answer.hpp"
 
-#include <cstdio>
 #include <vector>
 
 #include "tls/server_hello.hpp"
 #include "wire/byte_reader.hpp"
+#include "wire/hex.hpp"
 
 namespace tls_checks::tls {
 
@@ -15,12 +15,6 @@ ProbeAnswer make(ProbeVerdict verdict, std::string detail) {
     answer.verdict = verdict;
     answer.detail = std::move(detail);
     return answer;
-}
-
-std::string hex16(std::uint16_t value) {
-    char text[8];
-    std::snprintf(text, sizeof text, "0x%04X", value);
-    return text;
 }
 
 std::optional<ProbeAnswer> cut_short(bool peer_closed) {
@@ -41,7 +35,7 @@ ProbeAnswer judge_server_hello(ProtocolVersion probed, const ServerHello& hello)
         if (probed == ProtocolVersion::tls1_3 && chosen == 0x0304) {
             answer.verdict = ProbeVerdict::accepted;
             answer.detail = "HelloRetryRequest for TLSv1.3" +
-                            (hello.selected_group ? ", group " + hex16(*hello.selected_group) : std::string());
+                            (hello.selected_group ? ", group " + wire::hex16(*hello.selected_group) : std::string());
         } else {
             answer.verdict = ProbeVerdict::unknown;
             answer.detail = "HelloRetryRequest with version " + wire_version_name(chosen);
@@ -50,7 +44,7 @@ ProbeAnswer judge_server_hello(ProtocolVersion probed, const ServerHello& hello)
     }
     if (chosen == offered) {
         answer.verdict = ProbeVerdict::accepted;
-        answer.detail = "ServerHello " + wire_version_name(chosen) + ", cipher " + hex16(hello.cipher_suite);
+        answer.detail = "ServerHello " + wire_version_name(chosen) + ", cipher " + wire::hex16(hello.cipher_suite);
     } else if (chosen < offered) {
         answer.verdict = ProbeVerdict::refused;
         answer.detail = "server chose " + wire_version_name(chosen) + " instead";

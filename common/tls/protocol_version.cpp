@@ -3,6 +3,8 @@
 #include <array>
 #include <string>
 
+#include "wire/hex.hpp"
+
 namespace tls_checks::tls {
 
 namespace {
@@ -49,10 +51,7 @@ std::optional<ProtocolVersion> parse_option_name(std::string_view text) noexcept
 
 std::string wire_version_name(std::uint16_t wire) {
     if (const auto version = version_from_wire(wire)) return std::string(display_name(*version));
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out = "0x";
-    for (int shift = 12; shift >= 0; shift -= 4) out += digits[(wire >> shift) & 0xFu];
-    return out;
+    return wire::hex16(wire);
 }
 
 }  // namespace tls_checks::tls

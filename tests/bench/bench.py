@@ -73,16 +73,17 @@ def run_once(argv, rss_file):
 
 def measure(tools, runs):
     """Medians per tool. Runs are interleaved (one of each tool per round) so that a busy or
-    warming-up machine weighs on every tool alike."""
-    samples = {name: [] for name, _ in tools}
+    warming-up machine weighs on every tool alike; slow tools (a third field) run fewer times."""
+    samples = {tool[0]: [] for tool in tools}
     with tempfile.NamedTemporaryFile(mode="r") as rss_file:
-        for _ in range(runs):
-            for name, argv in tools:
-                samples[name].append(run_once(argv, rss_file))
+        for round_number in range(runs):
+            for name, argv, *limit in tools:
+                if not limit or round_number < limit[0]:
+                    samples[name].append(run_once(argv, rss_file))
     rows = []
-    for name, _ in tools:
-        walls, cpus, rss, codes = zip(*samples[name])
-        rows.append((name, statistics.median(walls), statistics.median(cpus), statistics.median(rss), codes[-1]))
+    for tool in tools:
+        walls, cpus, rss, codes = zip(*samples[tool[0]])
+        rows.append((tool[0], statistics.median(walls), statistics.median(cpus), statistics.median(rss), codes[-1]))
     return rows
 
 
@@ -130,8 +131,19 @@ def main():
                 tools.append(("check_ssl_cert", [str(NAGIOS_PLUGINS / "check_ssl_cert"), "-H", "localhost",
                                                  "-p", str(port), "--rootcert-file", ca, "--ignore-ocsp",
                                                  "--ignore-sct", "--match", "localhost"]))
+            version = args.plugins / "check_tls_version"
+            if version.exists():
+                tools.append(("check_tls_version (6 probes)", [str(version), "-H", "localhost", "-p", str(port)]))
+            if shutil.which("sslscan"):
+                tools.append(("sslscan (protocols only)", ["sslscan", "--no-colour", "--no-ciphersuites",
+                                                          "--no-renegotiation", "--no-compression", "--no-heartbleed",
+                                                          "--no-groups", "--no-check-certificate", "--no-fallback",
+                                                          "--no-cipher-details", f"127.0.0.1:{port}"]))
+            if shutil.which("testssl"):
+                tools.append(("testssl -p", ["testssl", "-p", "--quiet", "--color", "0", "--warnings", "off",
+                                             "--ip", "one", "--nodns", "min", f"127.0.0.1:{port}"], 3))
             rows = measure(tools, args.runs)
-            counts = [instructions(argv) if args.instructions else 0 for _, argv in tools]
+            counts = [instructions(tool[1]) if args.instructions and len(tool) == 2 else 0 for tool in tools]
         finally:
             server.terminate()
             server.wait()
@@ -149,7 +161,8 @@ def main():
         line = (f"| {name:32} | {wall * 1000:8.1f} | {wall / base_wall:6.2f} | {cpu * 1000:8.1f} | "
                 f"{cpu / base_cpu if base_cpu else 0:6.2f} | {int(rss):12d} |")
         if args.instructions:
-            line += f" {count:14,d} | {count / base_count if base_count else 0:6.2f} |"
+            line += (f" {count:14,d} | {count / base_count if base_count else 0:6.2f} |" if count
+                     else f" {'-':>14} | {'-':>6} |")
         print(line + f" {code:4d} |")
 
 

@@ -72,6 +72,46 @@ def openssl_server(processes, chain, extra=()):
     return port
 
 
+class ScriptedServer:
+    """Hostile or broken behaviour that no real server produces: `handler(connection)` runs for
+    every accepted connection in its own thread."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection):
+        try:
+            self.handler(connection)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def close(self):
+        self.listener.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class SilentServer:
     """Accepts connections and never says a word: a hostile server no real one imitates."""
 

@@ -6,9 +6,10 @@
 
 #include "tls/server_hello.hpp"
 #include "vectors.hpp"
+#include "wire/hex.hpp"
 
 using namespace tls_checks;
-using tls_checks::test::hex16;
+using tls_checks::wire::hex16;
 
 namespace {
 

@@ -49,11 +49,4 @@ inline std::vector<Vector> read_vectors(const std::string& file) {
     return vectors;
 }
 
-inline std::string hex16(std::uint32_t value) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out = "0x";
-    for (int shift = 12; shift >= 0; shift -= 4) out += digits[(value >> static_cast<unsigned>(shift)) & 0xFu];
-    return out;
-}
-
 }  // namespace tls_checks::test

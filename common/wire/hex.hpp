@@ -1,0 +1,19 @@
+#pragma once
+// Code points as operators read them in RFCs and IANA tables: "0xC02F".
+
+#include <cstdint>
+#include <string>
+
+namespace tls_checks::wire {
+
+inline std::string hex16(std::uint16_t value) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out = "0x";
+    for (unsigned shift = 16; shift > 0;) {
+        shift -= 4;
+        out += digits[(static_cast<unsigned>(value) >> shift) & 0xFu];
+    }
+    return out;
+}
+
+}  // namespace tls_checks::wire
