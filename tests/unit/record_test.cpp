@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "tls/record.hpp"
+#include "vectors.hpp"
+#include "wire/hex.hpp"
 
 using namespace tls_checks::tls;
 
@@ -79,4 +81,34 @@ BOOST_AUTO_TEST_CASE(alert_with_wrong_length_is_rejected) {
     const std::vector<std::uint8_t> one = {2};
     BOOST_TEST(!parse_alert(one, alert, error));
     BOOST_TEST(alert_name(123) == "alert 123");
+}
+
+namespace {
+
+std::string summary(const tls_checks::tls::RecordParse& parsed) {
+    switch (parsed.status) {
+        case RecordStatus::need_more: return "need_more";
+        case RecordStatus::malformed: return "malformed " + parsed.error;
+        case RecordStatus::complete: break;
+    }
+    const auto& record = parsed.record;
+    std::string out = "complete type=" + std::to_string(static_cast<int>(record.type)) +
+                      " version=" + tls_checks::wire::hex16(record.version) + " size=" + std::to_string(record.size);
+    if (record.type == ContentType::alert) {
+        Alert alert;
+        std::string error;
+        out += parse_alert(record.fragment, alert, error)
+                   ? " alert=" + std::to_string(alert.level) + "," + alert_name(alert.description)
+                   : " alert=error " + error;
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(record_vectors_frame_to_their_expected_result) {
+    for (const auto& vector : tls_checks::test::read_vectors("record.vec")) {
+        BOOST_TEST_INFO("vector " << vector.name);
+        BOOST_TEST(summary(parse_record(vector.bytes("input"))) == vector.fields.at("expect"));
+    }
 }
