@@ -172,7 +172,8 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto& connection = command_line.connection;
     const auto config_or_error = read_config(command_line.values, connection);
     if (!config_or_error) return plugin::usage_error(identity, config_or_error.error().message).output_of();
-    if (auto why = runner::unsupported_starttls(connection)) return plugin::usage_error(identity, *why).output_of();
+    const auto protocol = runner::starttls_protocol(connection);
+    if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
     const Config& config = *config_or_error;
     const auto deadline = runner::deadline_from(connection);
 
@@ -188,13 +189,14 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         return plugin::PluginOutput{plugin::exit_code(done.state()), done.render(connection.verbosity)};
     };
 
-    net::Socket socket;
-    auto session = runner::open_tls(connection, socket, deadline);
-    if (!session) {
-        report.add(session.error().state, session.error().message);
+    auto opened = runner::open_tls(connection, *protocol, deadline);
+    if (!opened) {
+        report.add(opened.error().state, opened.error().message);
         return finish(report);
     }
+    tls::TlsSession* session = &opened->session;
     session->close();
+    if (*protocol) report.add_detail("via STARTTLS (" + std::string(starttls::info(**protocol).name) + ")");
     report.add_detail("negotiated " + session->protocol + " " + session->cipher);
 
     const std::int64_t now = std::time(nullptr);

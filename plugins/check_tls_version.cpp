@@ -12,6 +12,7 @@
 #include "plugin/report.hpp"
 #include "plugin/run.hpp"
 #include "runner/connection.hpp"
+#include "starttls/protocol.hpp"
 #include "tls/client_hello.hpp"
 #include "tls/probe.hpp"
 #include "tls/protocol_version.hpp"
@@ -122,20 +123,43 @@ struct ProbeRound {
     std::vector<tls::ProbeResult> results;
 };
 
+// Runs `requests` on one address: all under one poll() loop for implicit TLS, one thread per
+// probe when each must first go through the STARTTLS dialog.
+struct Prober {
+    const plugin::ConnectionOptions& connection;
+    std::optional<starttls::Protocol> protocol;
+    std::vector<std::optional<runner::Failure>> dialog_failures;  // per probe, for the report
+
+    std::vector<tls::ProbeResult> run(const net::Endpoint& endpoint, const std::vector<tls::ProbeRequest>& requests,
+                                      const net::Deadline& deadline) {
+        if (!protocol) return tls::run_probes(endpoint, requests, deadline);
+        dialog_failures.assign(requests.size(), std::nullopt);
+        return tls::run_probes_with_preamble(
+            endpoint, requests,
+            [this](std::size_t probe, net::Socket& socket, const net::Deadline& until) {
+                auto dialog = runner::run_dialog(*protocol, socket, connection, until);
+                if (!dialog) dialog_failures[probe] = std::move(dialog.error());
+                return dialog.has_value();
+            },
+            deadline);
+    }
+};
+
 // Probes on the first address; when every probe fails to connect there, on the next one.
-ProbeRound probe_all(const std::vector<net::Endpoint>& endpoints, const std::vector<tls::ProbeRequest>& requests,
-                     const net::Deadline& deadline) {
+ProbeRound probe_all(Prober& prober, const std::vector<net::Endpoint>& endpoints,
+                     const std::vector<tls::ProbeRequest>& requests, const net::Deadline& deadline) {
     ProbeRound round;
     for (const auto& endpoint : endpoints) {
         round.endpoint = &endpoint;
-        round.results = tls::run_probes(endpoint, requests, deadline);
+        round.results = prober.run(endpoint, requests, deadline);
         if (!none_connected(round.results)) break;
     }
     return round;
 }
 
-void judge_fallback(plugin::Report& report, const plugin::ConnectionOptions& connection, const net::Endpoint& endpoint,
+void judge_fallback(plugin::Report& report, Prober& prober, const net::Endpoint& endpoint,
                     const std::vector<tls::ProbeResult>& results, const net::Deadline& deadline) {
+    const auto& connection = prober.connection;
     // RFC 7507: a client that retries with a lower version says so with TLS_FALLBACK_SCSV; a
     // server that speaks something better must refuse with inappropriate_fallback.
     std::vector<ProtocolVersion> accepted;
@@ -153,7 +177,7 @@ void judge_fallback(plugin::Report& report, const plugin::ConnectionOptions& con
     options.fallback_scsv = true;
     if (lower != ProtocolVersion::sslv3) options.server_name = runner::server_name_for(connection);
     const std::vector<tls::ProbeRequest> request{{lower, tls::build_client_hello(lower, options)}};
-    const auto result = tls::run_probes(endpoint, request, deadline).front();
+    const auto result = prober.run(endpoint, request, deadline).front();
     const std::string hello = std::string(tls::display_name(lower)) + " hello with TLS_FALLBACK_SCSV (best is " +
                               std::string(tls::display_name(best)) + ")";
     const auto& answer = result.answer;
@@ -175,7 +199,8 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto& connection = command_line.connection;
     const auto config_or_error = read_config(command_line.values);
     if (!config_or_error) return plugin::usage_error(identity, config_or_error.error()).output_of();
-    if (auto why = runner::unsupported_starttls(connection)) return plugin::usage_error(identity, *why).output_of();
+    const auto protocol = runner::starttls_protocol(connection);
+    if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
     const Config& config = *config_or_error;
     const auto deadline = runner::deadline_from(connection);
 
@@ -197,8 +222,17 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         report.add(endpoints.error().state, endpoints.error().message);
         return finish(report);
     }
-    const auto round = probe_all(*endpoints, requests_for(connection), deadline);
+    Prober prober{connection, *protocol, {}};
+    const auto round = probe_all(prober, *endpoints, requests_for(connection), deadline);
     const auto& results = round.results;
+
+    // STARTTLS failed on every probe: that is the finding (not offered is a downgrade).
+    const bool every_dialog_failed = !prober.dialog_failures.empty() &&
+        std::all_of(prober.dialog_failures.begin(), prober.dialog_failures.end(), [](const auto& f) { return f.has_value(); });
+    if (every_dialog_failed) {
+        report.add(prober.dialog_failures.front()->state, prober.dialog_failures.front()->message);
+        return finish(report);
+    }
 
     // Nothing reached the service at all: one clear line, as the other plugins give.
     const bool all_timed_out =
@@ -255,13 +289,16 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
             if (config.require.test(index_of(version))) report.add(State::critical, name + " not accepted (required)");
         } else {
             if (!forbidden) allowed_unknown = true;
-            if (any_verdict) report.add(State::unknown, name + " unknown: " + result.answer.detail);
+            std::string detail = result.answer.detail;
+            if (result.preamble_failed && prober.dialog_failures[static_cast<std::size_t>(version)])
+                detail = prober.dialog_failures[static_cast<std::size_t>(version)]->message;
+            if (any_verdict) report.add(State::unknown, name + " unknown: " + detail);
         }
     }
     if (!allowed_accepted && !allowed_unknown) report.add(State::critical, "accepts none of the allowed versions");
     report.set_context(where + (accepted_list.empty() ? " accepts no version" : " accepts " + accepted_list), "; ");
 
-    if (config.fallback_scsv) judge_fallback(report, connection, *round.endpoint, results, deadline);
+    if (config.fallback_scsv) judge_fallback(report, prober, *round.endpoint, results, deadline);
     return finish(report);
 }
 

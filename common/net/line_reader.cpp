@@ -8,22 +8,27 @@ namespace tls_checks::net {
 Expected<Done, NetError> LineReader::fill(const Deadline& deadline) {
     if (total_ >= limits_.max_total) {
         return unexpected(NetError{NetErrorKind::too_much_data,
-                                   socket_.peer_text + " sent more than " + std::to_string(limits_.max_total) + " bytes"});
+                                   stream_.peer() + " sent more than " + std::to_string(limits_.max_total) + " bytes"});
     }
     std::array<unsigned char, 4096> chunk{};
     const std::size_t wanted = std::min(chunk.size(), limits_.max_total - total_);
-    auto got = socket_.read_some(std::span(chunk.data(), wanted), deadline);
+    auto got = stream_.read_some(std::span(chunk.data(), wanted), deadline);
     if (!got) return unexpected(std::move(got.error()));
-    if (start_ > 0 && start_ == buffer_.size()) {
-        buffer_.clear();
-        start_ = 0;
-    }
     buffer_.insert(buffer_.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*got));
     total_ += *got;
     return Done{};
 }
 
+void LineReader::compact() noexcept {
+    // Only when everything was handed out: positions into the buffer stay valid otherwise.
+    if (start_ > 0 && start_ == buffer_.size()) {
+        buffer_.clear();
+        start_ = 0;
+    }
+}
+
 Expected<std::string, NetError> LineReader::read_line(const Deadline& deadline) {
+    compact();
     std::size_t scanned = start_;
     for (;;) {
         const auto begin = buffer_.begin() + static_cast<std::ptrdiff_t>(scanned);
@@ -40,18 +45,28 @@ Expected<std::string, NetError> LineReader::read_line(const Deadline& deadline) 
         scanned = buffer_.size();
         if (buffered() > limits_.max_line + 1) break;
         if (auto filled = fill(deadline); !filled) return unexpected(std::move(filled.error()));
-        // fill() may have compacted the buffer.
-        if (scanned > buffer_.size()) scanned = start_;
     }
-    return unexpected(NetError{NetErrorKind::line_too_long, socket_.peer_text + " sent a line longer than " +
+    return unexpected(NetError{NetErrorKind::line_too_long, stream_.peer() + " sent a line longer than " +
                                                                 std::to_string(limits_.max_line) + " bytes"});
+}
+
+Expected<std::string, NetError> LineReader::read_available(const Deadline& deadline) {
+    compact();
+    if (buffered() == 0) {
+        if (auto filled = fill(deadline); !filled) return unexpected(std::move(filled.error()));
+    }
+    const auto begin = buffer_.begin() + static_cast<std::ptrdiff_t>(start_);
+    std::string bytes(begin, buffer_.end());
+    start_ = buffer_.size();
+    return bytes;
 }
 
 Expected<std::vector<unsigned char>, NetError> LineReader::read_exact(std::size_t count, const Deadline& deadline) {
     if (count > limits_.max_total) {
         return unexpected(NetError{NetErrorKind::too_much_data,
-                                   "refusing to read " + std::to_string(count) + " bytes from " + socket_.peer_text});
+                                   "refusing to read " + std::to_string(count) + " bytes from " + stream_.peer()});
     }
+    compact();
     while (buffered() < count) {
         if (auto filled = fill(deadline); !filled) return unexpected(std::move(filled.error()));
     }

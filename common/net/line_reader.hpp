@@ -9,7 +9,7 @@
 #include "base/expected.hpp"
 #include "net/deadline.hpp"
 #include "net/error.hpp"
-#include "net/socket.hpp"
+#include "net/stream.hpp"
 
 namespace tls_checks::net {
 
@@ -20,10 +20,13 @@ struct ReaderLimits {
 
 class LineReader {
 public:
-    explicit LineReader(Socket& socket, ReaderLimits limits = {}) : socket_(socket), limits_(limits) {}
+    explicit LineReader(Stream& stream, ReaderLimits limits = {}) : stream_(stream), limits_(limits) {}
 
     // The next line without its terminator ("\r\n" or a bare "\n").
     Expected<std::string, NetError> read_line(const Deadline& deadline);
+    // Whatever is buffered, or else whatever one read brings (at least one byte): for protocols
+    // framed by neither lines nor lengths (XMPP).
+    Expected<std::string, NetError> read_available(const Deadline& deadline);
     // Exactly `count` bytes.
     Expected<std::vector<unsigned char>, NetError> read_exact(std::size_t count, const Deadline& deadline);
 
@@ -31,11 +34,13 @@ public:
     // server sent ahead of its STARTTLS answer would otherwise be taken as TLS (or be injected).
     [[nodiscard]] std::size_t buffered() const noexcept { return buffer_.size() - start_; }
     [[nodiscard]] std::size_t total_read() const noexcept { return total_; }
+    [[nodiscard]] Stream& stream() noexcept { return stream_; }
 
 private:
     Expected<Done, NetError> fill(const Deadline& deadline);
+    void compact() noexcept;
 
-    Socket& socket_;
+    Stream& stream_;
     ReaderLimits limits_;
     std::vector<unsigned char> buffer_;
     std::size_t start_ = 0;

@@ -10,6 +10,7 @@
 #include "net/deadline.hpp"
 #include "net/error.hpp"
 #include "net/resolve.hpp"
+#include "net/stream.hpp"
 
 namespace tls_checks::net {
 
@@ -19,15 +20,15 @@ struct IoProgress {
     bool would_block = false;  // nothing could be moved right now; poll and try again
 };
 
-class Socket {
+class Socket final : public Stream {
 public:
     Socket() noexcept = default;
     explicit Socket(int fd) noexcept : fd_(fd) {}
-    Socket(Socket&& other) noexcept : peer_text(std::move(other.peer_text)), fd_(other.release()) {}
+    Socket(Socket&& other) noexcept : Stream(), peer_text(std::move(other.peer_text)), fd_(other.release()) {}
     Socket& operator=(Socket&& other) noexcept;
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
-    ~Socket();
+    ~Socket() override;
 
     [[nodiscard]] int fd() const noexcept { return fd_; }
     [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
@@ -40,9 +41,10 @@ public:
 
     // Reads what is available (at least one byte), waiting until the deadline.
     // An orderly close by the peer is NetErrorKind::closed.
-    Expected<std::size_t, NetError> read_some(std::span<unsigned char> buffer, const Deadline& deadline);
+    Expected<std::size_t, NetError> read_some(std::span<unsigned char> buffer, const Deadline& deadline) override;
     // Writes every byte or fails.
-    Expected<Done, NetError> write_all(std::span<const unsigned char> bytes, const Deadline& deadline);
+    Expected<Done, NetError> write_all(std::span<const unsigned char> bytes, const Deadline& deadline) override;
+    [[nodiscard]] const std::string& peer() const override { return peer_text; }
 
     // Waits until the socket is readable (events = POLLIN) or writable (POLLOUT).
     Expected<Done, NetError> wait(short events, const Deadline& deadline) const;

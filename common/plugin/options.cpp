@@ -27,7 +27,11 @@ po::options_description shared_options() {
         ("ipv6,6", po::bool_switch(), "use IPv6 only")
         ("sni", po::value<std::string>()->value_name("NAME"), "server name to send instead of -H")
         ("starttls", po::value<std::string>()->value_name("PROTO"),
-            "STARTTLS dialog: auto (by port, default), none (implicit TLS), or a protocol name")
+            "STARTTLS dialog: auto (by port, default), none (implicit TLS), or one of smtp, "
+            "submission, lmtp, pop3, imap, ftp, ldap, xmpp, xmpp-server, nntp, sieve, postgres, "
+            "mysql, irc")
+        ("ehlo", po::value<std::string>()->value_name("NAME"), "name for SMTP EHLO / LMTP LHLO (default: this host)")
+        ("xmpp-domain", po::value<std::string>()->value_name("NAME"), "XMPP domain to open the stream to (default: -H)")
         ("timeout,t", po::value<std::string>()->value_name("SEC[:STATE]"),
             "whole-run time limit in seconds (default 10), and the state when it runs out "
             "(ok, warning, critical (default), unknown)")
@@ -183,6 +187,15 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
         connection.timeout_state = timeout->second;
     }
     if (values.count("starttls")) connection.starttls = values["starttls"].as<std::string>();
+    if (values.count("ehlo")) {
+        connection.ehlo = values["ehlo"].as<std::string>();
+        if (!plausible_host(*connection.ehlo)) return usage_error(identity, "bad --ehlo '" + *connection.ehlo + "'");
+    }
+    if (values.count("xmpp-domain")) {
+        connection.xmpp_domain = values["xmpp-domain"].as<std::string>();
+        if (!plausible_host(*connection.xmpp_domain) || connection.xmpp_domain->find_first_of("'\"<>&") != std::string::npos)
+            return usage_error(identity, "bad --xmpp-domain '" + *connection.xmpp_domain + "'");
+    }
     return command_line;
 }
 

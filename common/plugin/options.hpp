@@ -36,6 +36,8 @@ struct ConnectionOptions {
     State timeout_state = State::critical;
     int verbosity = 0;
     std::string starttls = "auto";        // protocol name, "auto" or "none"
+    std::optional<std::string> ehlo;      // --ehlo: SMTP EHLO / LMTP LHLO name (default: this host's name)
+    std::optional<std::string> xmpp_domain;  // --xmpp-domain: XMPP stream "to" (default: -H)
 };
 
 struct CommandLine {

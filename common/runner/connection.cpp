@@ -1,5 +1,10 @@
 #include "runner/connection.hpp"
 
+#include <unistd.h>
+
+#include <array>
+
+#include "net/line_reader.hpp"
 #include "net/resolve.hpp"
 
 namespace tls_checks::runner {
@@ -29,6 +34,27 @@ std::optional<std::string> server_name_for(const plugin::ConnectionOptions& opti
     return options.hostname;
 }
 
+Expected<std::optional<starttls::Protocol>, std::string> starttls_protocol(const plugin::ConnectionOptions& options) {
+    if (options.starttls == "none") return std::optional<starttls::Protocol>{};
+    if (options.starttls == "auto") return starttls::protocol_for_port(options.port);
+    if (auto protocol = starttls::parse_protocol(options.starttls)) return std::optional<starttls::Protocol>{*protocol};
+    std::string known;
+    for (const auto& entry : starttls::all_protocols()) known += (known.empty() ? "" : ", ") + std::string(entry.name);
+    return unexpected("bad --starttls '" + options.starttls + "': want auto, none, " + known);
+}
+
+starttls::DialogOptions dialog_options_from(const plugin::ConnectionOptions& options) {
+    starttls::DialogOptions dialog;
+    if (options.ehlo) {
+        dialog.ehlo_name = *options.ehlo;
+    } else {
+        std::array<char, 256> name{};
+        if (::gethostname(name.data(), name.size() - 1) == 0 && name[0] != '\0') dialog.ehlo_name = name.data();
+    }
+    dialog.xmpp_domain = options.xmpp_domain.value_or(options.hostname);
+    return dialog;
+}
+
 State state_for(const net::NetError& error, const plugin::ConnectionOptions& options) {
     return error.kind == net::NetErrorKind::timed_out ? options.timeout_state : State::critical;
 }
@@ -37,36 +63,66 @@ Expected<std::vector<net::Endpoint>, Failure> resolve_target(const plugin::Conne
                                                              const net::Deadline& deadline) {
     const auto target = target_from(options);
     auto endpoints = net::resolve(target.address.value_or(target.hostname), target.port, target.family, deadline);
-    if (!endpoints) return unexpected(Failure{state_for(endpoints.error(), options), endpoints.error().message});
+    if (!endpoints) {
+        const auto& error = endpoints.error();
+        return unexpected(Failure{state_for(error, options), error.message, Stage::resolve, {}, error.message, {}});
+    }
     return std::move(*endpoints);
 }
 
-std::optional<std::string> unsupported_starttls(const plugin::ConnectionOptions& options) {
-    if (options.starttls == "auto" || options.starttls == "none") return std::nullopt;
-    return "--starttls " + options.starttls + " is not supported by this build (only auto and none)";
+Expected<starttls::DialogResult, Failure> run_dialog(starttls::Protocol protocol, net::Socket& socket,
+                                                     const plugin::ConnectionOptions& options,
+                                                     const net::Deadline& deadline) {
+    net::LineReader reader(socket);
+    auto dialog = starttls::upgrade(protocol, reader, dialog_options_from(options), deadline);
+    if (!dialog) {
+        const auto& error = dialog.error();
+        const State state = error.kind == starttls::DialogFailure::timed_out ? options.timeout_state : State::critical;
+        std::string detail;
+        switch (error.kind) {
+            case starttls::DialogFailure::not_offered: detail = "STARTTLS not offered (" + error.message + ")"; break;
+            case starttls::DialogFailure::refused: detail = "STARTTLS refused: " + error.message; break;
+            case starttls::DialogFailure::timed_out: detail = "dialog timed out: " + error.message; break;
+            case starttls::DialogFailure::closed:
+            case starttls::DialogFailure::protocol_error: detail = "dialog failed: " + error.message; break;
+        }
+        const std::string message = std::string(starttls::info(protocol).name) + ": " + detail;
+        return unexpected(Failure{state, message, Stage::dialog, error.kind, detail, error.capabilities});
+    }
+    return std::move(*dialog);
 }
 
-Expected<tls::TlsSession, Failure> open_tls(const plugin::ConnectionOptions& options, net::Socket& socket,
-                                            const net::Deadline& deadline) {
-    const auto target = target_from(options);
-    auto connected = net::connect_target(target, deadline);
+Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options, std::optional<starttls::Protocol> protocol,
+                                       const net::Deadline& deadline) {
+    Connection connection;
+    auto connected = net::connect_target(target_from(options), deadline);
     if (!connected) {
-        return unexpected(Failure{state_for(connected.error(), options), connected.error().message});
+        const auto& error = connected.error();
+        return unexpected(Failure{state_for(error, options), error.message, Stage::connect, {}, error.message, {}});
     }
-    socket = std::move(*connected);
+    connection.socket = std::move(*connected);
+    connection.connected_at = std::chrono::steady_clock::now();
+    if (protocol) {
+        auto dialog = run_dialog(*protocol, connection.socket, options, deadline);
+        if (!dialog) return unexpected(std::move(dialog.error()));
+        connection.dialog = std::move(*dialog);
+    }
     tls::HandshakeOptions handshake_options;
     handshake_options.server_name = server_name_for(options);
-    auto session = tls::handshake(socket, handshake_options, deadline);
+    auto session = tls::handshake(connection.socket, handshake_options, deadline);
     if (!session) {
         const auto& error = session.error();
         const State state = error.kind == tls::TlsErrorKind::timed_out ? options.timeout_state : State::critical;
-        std::string message = error.message;
-        if (error.kind == tls::TlsErrorKind::timed_out) {
-            message += " (limit " + std::to_string(static_cast<int>(options.timeout_seconds + 0.5)) + " s)";
-        }
-        return unexpected(Failure{state, message});
+        std::string detail = error.message;
+        if (error.kind == tls::TlsErrorKind::timed_out)
+            detail += " (limit " + std::to_string(static_cast<int>(options.timeout_seconds + 0.5)) + " s)";
+        const std::string message =
+            protocol ? std::string(starttls::info(*protocol).name) + " after STARTTLS: " + detail : detail;
+        return unexpected(Failure{state, message, Stage::handshake, {}, detail, {}});
     }
-    return std::move(*session);
+    connection.session = std::move(*session);
+    connection.handshake_done_at = std::chrono::steady_clock::now();
+    return connection;
 }
 
 }  // namespace tls_checks::runner

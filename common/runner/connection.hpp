@@ -1,8 +1,11 @@
 #pragma once
-// Glue used only by plugins/: turns the shared options into a target, opens the connection
-// (and, once STARTTLS lands, runs the dialog), and maps failures to states. It sits above every
-// layer of common/ and is the one place where a network error becomes a monitoring state.
+// Glue used only by plugins/: turns the shared options into a target, opens the connection,
+// runs the STARTTLS dialog when there is one, completes the TLS handshake, and maps failures to
+// states. It sits above every layer of common/ and is the one place where a network error
+// becomes a monitoring state.
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,8 @@
 #include "net/target.hpp"
 #include "plugin/options.hpp"
 #include "plugin/status.hpp"
+#include "starttls/dialog.hpp"
+#include "starttls/protocol.hpp"
 #include "tls/handshake.hpp"
 
 namespace tls_checks::runner {
@@ -24,9 +29,21 @@ net::Deadline deadline_from(const plugin::ConnectionOptions& options);
 // The name sent as SNI: --sni, else -H unless -H is an IP literal (RFC 6066 forbids those).
 std::optional<std::string> server_name_for(const plugin::ConnectionOptions& options);
 
+// --starttls made concrete: a protocol, or nullopt for implicit TLS ("none", or "auto" on a port
+// that is no STARTTLS port). An unknown name is an error message.
+Expected<std::optional<starttls::Protocol>, std::string> starttls_protocol(const plugin::ConnectionOptions& options);
+
+starttls::DialogOptions dialog_options_from(const plugin::ConnectionOptions& options);
+
+enum class Stage { resolve, connect, dialog, handshake };
+
 struct Failure {
     plugin::State state;
-    std::string message;
+    std::string message;                // names the protocol: "smtp: STARTTLS not offered (...)"
+    Stage stage = Stage::connect;
+    std::optional<starttls::DialogFailure> dialog_failure;  // set when stage == dialog
+    std::string detail;                 // the same without the protocol name, for check_starttls
+    std::vector<std::string> capabilities;  // what the server offered instead of STARTTLS
 };
 
 // CRITICAL for a network failure, the -t state when it was the deadline.
@@ -36,12 +53,22 @@ plugin::State state_for(const net::NetError& error, const plugin::ConnectionOpti
 Expected<std::vector<net::Endpoint>, Failure> resolve_target(const plugin::ConnectionOptions& options,
                                                              const net::Deadline& deadline);
 
-// Checks that --starttls names something this build can do; the message says why not.
-std::optional<std::string> unsupported_starttls(const plugin::ConnectionOptions& options);
+// Runs the STARTTLS dialog on a connected socket; failures mapped to states (not offered,
+// refused, protocol errors: CRITICAL; the deadline: the -t state).
+Expected<starttls::DialogResult, Failure> run_dialog(starttls::Protocol protocol, net::Socket& socket,
+                                                     const plugin::ConnectionOptions& options,
+                                                     const net::Deadline& deadline);
 
-// Connects and completes a TLS handshake (implicit TLS). Refused, unreachable, unresolvable:
-// CRITICAL; out of time: the -t state.
-Expected<tls::TlsSession, Failure> open_tls(const plugin::ConnectionOptions& options, net::Socket& socket,
-                                            const net::Deadline& deadline);
+struct Connection {
+    net::Socket socket;
+    std::optional<starttls::DialogResult> dialog;  // when the connection went through STARTTLS
+    tls::TlsSession session;
+    std::chrono::steady_clock::time_point connected_at;
+    std::chrono::steady_clock::time_point handshake_done_at;
+};
+
+// Connects, runs the STARTTLS dialog of `protocol` (if any) and completes a TLS handshake.
+Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options, std::optional<starttls::Protocol> protocol,
+                                       const net::Deadline& deadline);
 
 }  // namespace tls_checks::runner

@@ -5,6 +5,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "net/socket.hpp"
 
@@ -151,6 +152,68 @@ std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::ve
         }
         results.push_back(std::move(probe.result));
     }
+    return results;
+}
+
+namespace {
+
+ProbeResult probe_with_preamble(std::size_t index, const net::Endpoint& endpoint, const ProbeRequest& request,
+                                const Preamble& preamble, const net::Deadline& deadline) {
+    ProbeResult result;
+    result.version = request.version;
+    const auto give_up = [&](ProbeVerdict verdict, std::string detail) {
+        result.answer.verdict = verdict;
+        result.answer.detail = std::move(detail);
+        return result;
+    };
+    auto connected = net::connect_any({endpoint}, deadline);
+    if (!connected) {
+        result.timed_out = connected.error().kind == net::NetErrorKind::timed_out;
+        result.connect_error = connected.error();
+        return give_up(ProbeVerdict::unknown, connected.error().message);
+    }
+    net::Socket& socket = *connected;
+    if (!preamble(index, socket, deadline)) {
+        result.preamble_failed = true;
+        result.timed_out = deadline.expired();
+        return give_up(ProbeVerdict::unknown, "the STARTTLS dialog failed");
+    }
+    if (auto sent = socket.write_all(request.hello, deadline); !sent)
+        return give_up(ProbeVerdict::refused, "connection closed while sending the hello (" + sent.error().message + ")");
+    std::vector<std::uint8_t> received;
+    std::array<std::uint8_t, 4096> chunk{};
+    for (;;) {
+        auto got = socket.read_some(chunk, deadline);
+        bool closed = false;
+        if (!got) {
+            if (got.error().kind == net::NetErrorKind::timed_out) {
+                result.timed_out = true;
+                return give_up(ProbeVerdict::unknown, received.empty() ? "timed out waiting for an answer" : "timed out reading the answer");
+            }
+            closed = true;
+        } else {
+            received.insert(received.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*got));
+        }
+        if (auto answer = interpret_answer(request.version, received, closed)) {
+            result.answer = std::move(*answer);
+            return result;
+        }
+        if (received.size() > max_answer_bytes)
+            return give_up(ProbeVerdict::unknown, "more than " + std::to_string(max_answer_bytes) + " bytes without a decision");
+    }
+}
+
+}  // namespace
+
+std::vector<ProbeResult> run_probes_with_preamble(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
+                                                  const Preamble& preamble, const net::Deadline& deadline) {
+    std::vector<ProbeResult> results(requests.size());
+    std::vector<std::thread> threads;
+    threads.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        threads.emplace_back([&, i] { results[i] = probe_with_preamble(i, endpoint, requests[i], preamble, deadline); });
+    }
+    for (auto& thread : threads) thread.join();
     return results;
 }
 

@@ -50,6 +50,48 @@ bool ByteReader::read_u24(std::uint32_t& out) { return read_big_endian(3, out); 
 
 bool ByteReader::read_u32(std::uint32_t& out) { return read_big_endian(4, out); }
 
+namespace {
+
+std::uint32_t little_endian(std::span<const std::uint8_t> raw) {
+    std::uint32_t value = 0;
+    for (std::size_t i = raw.size(); i-- > 0;) value = (value << 8u) | raw[i];
+    return value;
+}
+
+}  // namespace
+
+bool ByteReader::read_u16_le(std::uint16_t& out) {
+    std::span<const std::uint8_t> raw;
+    if (!read_bytes(2, raw)) return false;
+    out = static_cast<std::uint16_t>(little_endian(raw));
+    return true;
+}
+
+bool ByteReader::read_u24_le(std::uint32_t& out) {
+    std::span<const std::uint8_t> raw;
+    if (!read_bytes(3, raw)) return false;
+    out = little_endian(raw);
+    return true;
+}
+
+bool ByteReader::read_u32_le(std::uint32_t& out) {
+    std::span<const std::uint8_t> raw;
+    if (!read_bytes(4, raw)) return false;
+    out = little_endian(raw);
+    return true;
+}
+
+bool ByteReader::read_c_string(std::string& out) {
+    for (std::size_t i = 0; i < bytes_.size(); ++i) {
+        if (bytes_[i] == 0) {
+            out.assign(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(i));
+            bytes_ = bytes_.subspan(i + 1);
+            return true;
+        }
+    }
+    return fail("string without its terminating NUL");
+}
+
 bool ByteReader::skip(std::size_t count) {
     std::span<const std::uint8_t> ignored;
     return read_bytes(count, ignored);

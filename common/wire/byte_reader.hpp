@@ -22,6 +22,12 @@ public:
     [[nodiscard]] bool read_u24(std::uint32_t& out);
     [[nodiscard]] bool read_u32(std::uint32_t& out);
     [[nodiscard]] bool read_bytes(std::size_t count, std::span<const std::uint8_t>& out);
+    // Little-endian integers, for the protocols that use them (MySQL).
+    [[nodiscard]] bool read_u16_le(std::uint16_t& out);
+    [[nodiscard]] bool read_u24_le(std::uint32_t& out);
+    [[nodiscard]] bool read_u32_le(std::uint32_t& out);
+    // Bytes up to (not including) a NUL, which is consumed too.
+    [[nodiscard]] bool read_c_string(std::string& out);
     [[nodiscard]] bool skip(std::size_t count);
 
     // A vector with a `prefix_bytes`-byte (1 to 3) big-endian length, whose length must lie in

@@ -18,6 +18,9 @@ public:
     void u16(std::uint16_t value) { put_big_endian(value, 2); }
     void u24(std::uint32_t value) { put_big_endian(value, 3); }
     void u32(std::uint32_t value) { put_big_endian(value, 4); }
+    void u16_le(std::uint16_t value) { put_little_endian(value, 2); }
+    void u24_le(std::uint32_t value) { put_little_endian(value, 3); }
+    void u32_le(std::uint32_t value) { put_little_endian(value, 4); }
     void bytes(std::span<const std::uint8_t> data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
     void text(std::string_view data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
     void zeros(std::size_t count);
@@ -40,6 +43,10 @@ public:
 private:
     void put_big_endian(std::uint32_t value, std::size_t width) {
         for (std::size_t i = width; i-- > 0;) bytes_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+    }
+
+    void put_little_endian(std::uint32_t value, std::size_t width) {
+        for (std::size_t i = 0; i < width; ++i) bytes_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
     }
 
     void patch_length(std::size_t at, std::size_t prefix_bytes);

@@ -11,7 +11,10 @@
 #include <string>
 
 #include "net/line_reader.hpp"
+#include "memory_stream.hpp"
+#include "net/socket.hpp"
 
+using namespace tls_checks;
 using namespace tls_checks::net;
 using namespace std::chrono_literals;
 
@@ -117,4 +120,13 @@ BOOST_AUTO_TEST_CASE(read_exact_returns_binary_bytes_across_writes) {
     BOOST_REQUIRE(bytes.has_value());
     BOOST_TEST(bytes->size() == 4U);
     BOOST_TEST((*bytes)[3] == 3);
+}
+
+BOOST_AUTO_TEST_CASE(line_arriving_in_pieces_after_a_fully_read_line_is_read_whole) {
+    // Regression: after the buffer was emptied, a line split across reads lost its first piece.
+    test::MemoryStream stream({"first\r\n", "sec", "ond part longer than the first\r\n"});
+    LineReader reader(stream);
+    const auto deadline = Deadline::after(2s);
+    BOOST_TEST(reader.read_line(deadline).value() == "first");
+    BOOST_TEST(reader.read_line(deadline).value() == "second part longer than the first");
 }

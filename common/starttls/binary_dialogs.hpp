@@ -1,0 +1,44 @@
+#pragma once
+// The dialogs that are not line-based: XMPP (XML stream), LDAP (BER), PostgreSQL and MySQL
+// (their own binary framing). Each lives in its own file.
+
+#include <vector>
+
+#include "starttls/dialog.hpp"
+
+namespace tls_checks::starttls {
+
+Expected<DialogResult, DialogError> upgrade_xmpp_client(net::LineReader& reader, const DialogOptions& options,
+                                                        const net::Deadline& deadline);
+Expected<DialogResult, DialogError> upgrade_xmpp_server(net::LineReader& reader, const DialogOptions& options,
+                                                        const net::Deadline& deadline);
+Expected<std::vector<std::string>, DialogError> xmpp_capabilities_after_tls(bool server, net::LineReader& reader,
+                                                                            const DialogOptions& options,
+                                                                            const net::Deadline& deadline);
+Expected<DialogResult, DialogError> upgrade_ldap(net::LineReader& reader, const net::Deadline& deadline);
+Expected<DialogResult, DialogError> upgrade_postgres(net::LineReader& reader, const net::Deadline& deadline);
+Expected<DialogResult, DialogError> upgrade_mysql(net::LineReader& reader, const net::Deadline& deadline);
+
+// The BER-encoded LDAP StartTLS ExtendedRequest (RFC 4511 4.14.1), message id 1.
+std::vector<std::uint8_t> ldap_start_tls_request();
+
+struct LdapExtendedResponse {
+    int message_id = 0;
+    int result_code = -1;
+    std::string diagnostic;
+};
+
+// Parses an LDAPMessage carrying an ExtendedResponse (RFC 4511 4.12).
+Expected<LdapExtendedResponse, std::string> parse_ldap_extended_response(std::span<const std::uint8_t> message);
+
+struct MysqlGreeting {
+    int protocol_version = 0;
+    std::string server_version;
+    std::uint32_t capabilities = 0;
+    std::uint8_t character_set = 0;
+};
+
+// Parses a MySQL/MariaDB initial handshake packet payload (protocol 10).
+Expected<MysqlGreeting, std::string> parse_mysql_greeting(std::span<const std::uint8_t> payload);
+
+}  // namespace tls_checks::starttls

@@ -1,0 +1,58 @@
+// ManageSieve (RFC 5804): the greeting is the capability list, one quoted pair per line;
+// after a successful STARTTLS the server lists its capabilities again unasked (2.2).
+#include "starttls/text_dialog.hpp"
+
+namespace tls_checks::starttls {
+
+namespace {
+
+// "\"SASL\" \"PLAIN LOGIN\"" becomes "SASL PLAIN LOGIN".
+std::vector<std::string> capability_lines(const Reply& reply) {
+    std::vector<std::string> capabilities;
+    for (const auto& line : reply.lines) {
+        if (line.empty() || line.front() != '"') continue;  // the final OK line
+        std::string entry;
+        bool quoted = false;
+        for (const char c : line) {
+            if (c == '"') {
+                quoted = !quoted;
+                if (!quoted) entry += ' ';
+            } else if (quoted) {
+                entry += c;
+            }
+        }
+        while (!entry.empty() && entry.back() == ' ') entry.pop_back();
+        capabilities.push_back(entry);
+    }
+    return capabilities;
+}
+
+bool offers_starttls(const std::vector<std::string>& capabilities) { return has_first_word(capabilities, "STARTTLS"); }
+
+std::optional<std::string> plaintext_login(const std::vector<std::string>& capabilities) {
+    if (const auto sasl = entry_with_first_word(capabilities, "SASL")) {
+        for (const auto& word : words(*sasl)) {
+            if (upper(word) == "PLAIN" || upper(word) == "LOGIN") return *sasl + " advertised before STARTTLS";
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+const TextDialog& sieve_dialog() {
+    static const TextDialog dialog{
+        {
+            {StepRole::greeting, "", Grammar::sieve, {status_ok}, false, ""},
+            {StepRole::starttls, "STARTTLS", Grammar::sieve, {status_ok}, false, ""},
+        },
+        {{StepRole::capabilities, "", Grammar::sieve, {status_ok}, false, ""}},
+        capability_lines,
+        offers_starttls,
+        plaintext_login,
+        {},
+    };
+    return dialog;
+}
+
+}  // namespace tls_checks::starttls

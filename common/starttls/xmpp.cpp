@@ -1,0 +1,162 @@
+// XMPP client and server streams (RFC 6120 5.4.2): open a stream, read <stream:features>, send
+// <starttls/>, expect <proceed/>. After TLS the stream restarts and features are read again.
+#include "starttls/binary_dialogs.hpp"
+#include "starttls/text_dialog.hpp"
+#include "starttls/xml_scanner.hpp"
+
+namespace tls_checks::starttls {
+
+namespace {
+
+constexpr std::string_view tls_namespace = "urn:ietf:params:xml:ns:xmpp-tls";
+
+std::string xml_escape(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '\'': out += "&apos;"; break;
+            case '"': out += "&quot;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '&': out += "&amp;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string stream_header(bool server, const std::string& domain) {
+    return "<?xml version='1.0'?><stream:stream xmlns='" + std::string(server ? "jabber:server" : "jabber:client") +
+           "' xmlns:stream='http://etherx.jabber.org/streams' to='" + xml_escape(domain) + "' version='1.0'>";
+}
+
+Expected<Done, DialogError> send(net::LineReader& reader, const std::string& text, const net::Deadline& deadline) {
+    auto written = reader.stream().write_all(std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()), deadline);
+    if (!written) return unexpected(dialog_error(written.error()));
+    return Done{};
+}
+
+// Reads events until `done` says the wanted one has arrived.
+template <class Until>
+Expected<Done, DialogError> read_events(XmlScanner& scanner, net::LineReader& reader, const net::Deadline& deadline,
+                                        Until&& done) {
+    for (;;) {
+        while (auto event = scanner.next()) {
+            if (event->name == "stream:error")
+                return unexpected(DialogError{DialogFailure::refused, "the server sent a stream error", {}});
+            if (done(*event)) return Done{};
+        }
+        if (!scanner.error().empty()) return unexpected(DialogError{DialogFailure::protocol_error, scanner.error(), {}});
+        auto bytes = reader.read_available(deadline);
+        if (!bytes) return unexpected(dialog_error(bytes.error()));
+        if (!scanner.feed(*bytes)) return unexpected(DialogError{DialogFailure::protocol_error, scanner.error(), {}});
+    }
+}
+
+struct Features {
+    std::vector<std::string> entries;  // "starttls (required)", "mechanisms PLAIN SCRAM-SHA-1"
+    bool starttls = false;
+    std::vector<std::string> mechanisms;
+};
+
+// Reads up to and including </stream:features>, recording its direct children.
+Expected<Features, DialogError> read_features(XmlScanner& scanner, net::LineReader& reader, const net::Deadline& deadline) {
+    Features features;
+    bool stream_open = false;
+    int depth = 0;  // inside <stream:features>
+    bool in_mechanism = false;
+    auto done = read_events(scanner, reader, deadline, [&](const XmlEvent& event) {
+        using Kind = XmlEvent::Kind;
+        if (!stream_open) {
+            if (event.kind == Kind::start && event.name == "stream:stream") stream_open = true;
+            return false;
+        }
+        if (depth == 0) {
+            if (event.kind == Kind::start && event.name == "stream:features") depth = 1;
+            if (event.kind == Kind::empty && event.name == "stream:features") return true;
+            return false;
+        }
+        if (event.kind == Kind::end && event.name == "stream:features") return true;
+        if (depth == 1 && (event.kind == Kind::start || event.kind == Kind::empty)) {
+            features.entries.push_back(event.name);
+            if (event.name == "starttls" && event.attribute("xmlns") == tls_namespace) features.starttls = true;
+        }
+        if (event.kind == Kind::start) ++depth;
+        if (event.kind == Kind::end) --depth;
+        if (event.name == "mechanism") in_mechanism = event.kind == Kind::start;
+        if (event.kind == Kind::text && in_mechanism) {
+            features.mechanisms.push_back(event.text);
+            if (!features.entries.empty()) features.entries.back() += " " + event.text;
+        }
+        if (depth == 2 && (event.kind == Kind::start || event.kind == Kind::empty) && event.name == "required" &&
+            !features.entries.empty())
+            features.entries.back() += " (required)";
+        return false;
+    });
+    if (!done) return unexpected(std::move(done.error()));
+    return features;
+}
+
+Expected<DialogResult, DialogError> upgrade_xmpp(bool server, net::LineReader& reader, const DialogOptions& options,
+                                                 const net::Deadline& deadline) {
+    DialogResult result;
+    XmlScanner scanner;
+    if (auto sent = send(reader, stream_header(server, options.xmpp_domain), deadline); !sent)
+        return unexpected(std::move(sent.error()));
+    auto features = read_features(scanner, reader, deadline);
+    if (!features) return unexpected(std::move(features.error()));
+    result.greeting = "stream features";
+    result.greeting_at = std::chrono::steady_clock::now();
+    result.capabilities = features->entries;
+    result.plaintext_login_visible = true;
+    for (const auto& mechanism : features->mechanisms) {
+        if (mechanism == "PLAIN" || mechanism == "LOGIN")
+            result.plaintext_login = "SASL " + mechanism + " offered before STARTTLS";
+    }
+    if (!features->starttls) return unexpected(DialogError{DialogFailure::not_offered, "the stream features do not list it", features->entries});
+    if (auto sent = send(reader, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", deadline); !sent)
+        return unexpected(std::move(sent.error()));
+    std::optional<std::string> answer;
+    auto done = read_events(scanner, reader, deadline, [&](const XmlEvent& event) {
+        if (event.kind == XmlEvent::Kind::start || event.kind == XmlEvent::Kind::empty) answer = event.name;
+        return answer.has_value();
+    });
+    if (!done) return unexpected(std::move(done.error()));
+    if (*answer == "failure") return unexpected(DialogError{DialogFailure::refused, "<failure/> in answer to <starttls/>", {}});
+    if (*answer != "proceed") return unexpected(DialogError{DialogFailure::protocol_error, "<" + *answer + "> in answer to <starttls/>", {}});
+    // The rest of a <proceed/> element ("</proceed>") may still be in flight; anything else is not.
+    result.upgrade_at = std::chrono::steady_clock::now();
+    if (reader.buffered() != 0)
+        return unexpected(DialogError{DialogFailure::protocol_error, "server sent data after <proceed/>, before the handshake", {}});
+    return result;
+}
+
+Expected<std::vector<std::string>, DialogError> xmpp_after_tls(bool server, net::LineReader& reader,
+                                                               const DialogOptions& options, const net::Deadline& deadline) {
+    XmlScanner scanner;
+    if (auto sent = send(reader, stream_header(server, options.xmpp_domain), deadline); !sent)
+        return unexpected(std::move(sent.error()));
+    auto features = read_features(scanner, reader, deadline);
+    if (!features) return unexpected(std::move(features.error()));
+    return features->entries;
+}
+
+}  // namespace
+
+Expected<DialogResult, DialogError> upgrade_xmpp_client(net::LineReader& reader, const DialogOptions& options,
+                                                        const net::Deadline& deadline) {
+    return upgrade_xmpp(false, reader, options, deadline);
+}
+
+Expected<DialogResult, DialogError> upgrade_xmpp_server(net::LineReader& reader, const DialogOptions& options,
+                                                        const net::Deadline& deadline) {
+    return upgrade_xmpp(true, reader, options, deadline);
+}
+
+Expected<std::vector<std::string>, DialogError> xmpp_capabilities_after_tls(bool server, net::LineReader& reader,
+                                                                            const DialogOptions& options,
+                                                                            const net::Deadline& deadline) {
+    return xmpp_after_tls(server, reader, options, deadline);
+}
+
+}  // namespace tls_checks::starttls

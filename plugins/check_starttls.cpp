@@ -1,0 +1,142 @@
+// check_starttls: does a plaintext service still offer STARTTLS, does the upgrade complete, and
+// can a password travel before TLS? A missing STARTTLS is the downgrade a man in the middle
+// causes by deleting the capability, so it is CRITICAL.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "net/line_reader.hpp"
+#include "plugin/options.hpp"
+#include "plugin/report.hpp"
+#include "plugin/run.hpp"
+#include "runner/connection.hpp"
+#include "starttls/dialog.hpp"
+#include "starttls/protocol.hpp"
+#include "tls/tls_stream.hpp"
+
+namespace po = boost::program_options;
+using namespace tls_checks;
+using plugin::State;
+
+namespace {
+
+constexpr plugin::PluginIdentity identity{
+    "STARTTLS", "check_starttls",
+    "checks that a plaintext service offers STARTTLS, that the upgrade works, and what it exposes before TLS",
+    "-H host [-p port] [--starttls proto]", 25};
+
+po::options_description starttls_options() {
+    po::options_description options("STARTTLS options", 80);
+    // clang-format off
+    options.add_options()
+        ("plaintext-auth", po::value<std::string>()->value_name("STATE")->default_value("warning"),
+            "state when a password could be sent before TLS (ok, warning, critical)");
+    // clang-format on
+    return options;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out.empty() ? "none" : out;
+}
+
+plugin::Perfdata seconds(std::string label, double value) {
+    plugin::Perfdata item;
+    item.label = std::move(label);
+    item.value = value;
+    item.unit = plugin::Unit::seconds;
+    item.decimals = 3;
+    return item;
+}
+
+double between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+plugin::PluginOutput check(int argc, const char* const* argv) {
+    const auto started = std::chrono::steady_clock::now();
+    auto parsed = plugin::parse_command_line(identity, starttls_options(), argc, argv);
+    if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
+    const auto& command_line = std::get<plugin::CommandLine>(parsed);
+    plugin::ConnectionOptions connection = command_line.connection;
+
+    const auto plaintext_state_text = command_line.values["plaintext-auth"].as<std::string>();
+    const auto plaintext_state = plugin::parse_state(plaintext_state_text);
+    if (!plaintext_state || *plaintext_state == State::unknown)
+        return plugin::usage_error(identity, "bad --plaintext-auth '" + plaintext_state_text + "': want ok, warning or critical").output_of();
+
+    if (connection.starttls == "none")
+        return plugin::usage_error(identity, "--starttls none: use check_tls_cert or check_tls_version for implicit TLS").output_of();
+    // An explicit protocol without -p goes to that protocol's port.
+    if (connection.starttls != "auto" && !connection.port_given) {
+        if (const auto chosen = starttls::parse_protocol(connection.starttls)) connection.port = starttls::info(*chosen).default_port;
+    }
+    const auto protocol_or_error = runner::starttls_protocol(connection);
+    if (!protocol_or_error) return plugin::usage_error(identity, protocol_or_error.error()).output_of();
+    if (!*protocol_or_error) {
+        return plugin::usage_error(identity, "port " + std::to_string(connection.port) +
+                                                 " is no STARTTLS port: give --starttls PROTO, or use check_tls_cert / "
+                                                 "check_tls_version for implicit TLS")
+            .output_of();
+    }
+    const starttls::Protocol protocol = **protocol_or_error;
+    const std::string name(starttls::info(protocol).name);
+    const auto deadline = runner::deadline_from(connection);
+
+    plugin::Report report(std::string(identity.prefix));
+    const std::string where = name + " on " + runner::target_from(connection).display() + ":";
+    report.set_context(where);
+    const auto finish = [&](plugin::Report& done) {
+        done.add_perfdata(seconds("time", between(started, std::chrono::steady_clock::now())));
+        return plugin::PluginOutput{plugin::exit_code(done.state()), done.render(connection.verbosity)};
+    };
+
+    auto opened = runner::open_tls(connection, protocol, deadline);
+    if (!opened) {
+        const auto& failure = opened.error();
+        report.add(failure.state, failure.detail);
+        if (failure.dialog_failure == starttls::DialogFailure::not_offered) {
+            report.add_detail("capabilities before TLS: " + joined(failure.capabilities));
+            report.add_detail("a service that stops offering STARTTLS makes \"TLS if available\" clients send "
+                              "passwords in plaintext; a man in the middle causes exactly this");
+        }
+        return finish(report);
+    }
+    auto& link = *opened;
+    const auto& dialog = *link.dialog;
+    // The upgrade worked: say so first, whatever else is found.
+    report.set_context(where + " STARTTLS offered, " + link.session.protocol + " " + link.session.cipher, "; ");
+    if (!dialog.greeting.empty()) report.add_detail("greeting: " + dialog.greeting);
+    report.add_detail("capabilities before TLS: " + joined(dialog.capabilities));
+    if (!dialog.plaintext_login_visible) {
+        report.add_detail("plaintext login before TLS: not visible without credentials for " + name);
+    } else if (dialog.plaintext_login) {
+        report.add(*plaintext_state, "plaintext login possible before TLS: " + *dialog.plaintext_login);
+    } else {
+        report.add_detail("no plaintext login before TLS");
+    }
+
+    // Where the protocol requires it, ask again over TLS and show what changed (-v).
+    tls::TlsStream stream(link.session, link.socket);
+    net::LineReader secure(stream);
+    auto after = starttls::capabilities_after_tls(protocol, secure, runner::dialog_options_from(connection), deadline);
+    if (after) {
+        if (!after->empty()) report.add_detail("capabilities after TLS: " + joined(*after));
+    } else {
+        report.add_detail("capabilities after TLS not read: " + after.error().message);
+    }
+    link.session.close();
+
+    report.add_perfdata(seconds("time_banner", between(link.connected_at, dialog.greeting_at)));
+    report.add_perfdata(seconds("time_starttls", between(dialog.greeting_at, dialog.upgrade_at)));
+    report.add_perfdata(seconds("time_handshake", between(dialog.upgrade_at, link.handshake_done_at)));
+    return finish(report);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return plugin::run_plugin(identity.prefix, [&] { return check(argc, argv); });
+}

@@ -1,0 +1,249 @@
+// The STARTTLS dialogs against scripted replies: multi-line and tagged replies, continuation
+// lines, capability lists, STARTTLS stripped from a list, refusals, garbage, endless replies,
+// replies split across reads, and bytes injected after the go-ahead.
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "memory_stream.hpp"
+#include "starttls/dialog.hpp"
+#include "starttls/text_dialog.hpp"
+
+using namespace tls_checks;
+using namespace std::chrono_literals;
+using starttls::DialogFailure;
+using starttls::Protocol;
+
+namespace {
+
+struct Outcome {
+    Expected<starttls::DialogResult, starttls::DialogError> result;
+    std::string written;
+};
+
+Outcome run(Protocol protocol, std::vector<std::string> server) {
+    test::MemoryStream stream(std::move(server));
+    net::LineReader reader(stream, net::ReaderLimits{512, 16 * 1024});
+    starttls::DialogOptions options;
+    options.ehlo_name = "client.example";
+    options.xmpp_domain = "example.test";
+    auto result = starttls::upgrade(protocol, reader, options, net::Deadline::after(2s));
+    return Outcome{std::move(result), stream.written};
+}
+
+DialogFailure failure(const Outcome& outcome) {
+    BOOST_REQUIRE(!outcome.result.has_value());
+    return outcome.result.error().kind;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(smtp_reads_multiline_ehlo_and_upgrades_on_220) {
+    const auto outcome = run(Protocol::smtp, {"220 mx.example ESMTP\r\n",
+                                              "250-mx.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
+                                              "220 2.0.0 Ready to start TLS\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.written == "EHLO client.example\r\nSTARTTLS\r\n");
+    BOOST_TEST(outcome.result->greeting == "mx.example ESMTP");
+    BOOST_TEST((outcome.result->capabilities == std::vector<std::string>{"PIPELINING", "STARTTLS", "8BITMIME"}));
+    BOOST_TEST(!outcome.result->plaintext_login.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(smtp_with_starttls_stripped_is_not_offered_and_never_sends_the_command) {
+    // What a man in the middle does: the capability vanishes from the list.
+    const auto outcome = run(Protocol::smtp, {"220 mx ESMTP\r\n", "250-mx\r\n250-PIPELINING\r\n250 XXXXXXXA\r\n"});
+    BOOST_TEST((failure(outcome) == DialogFailure::not_offered));
+    BOOST_TEST(outcome.written == "EHLO client.example\r\n");
+    BOOST_TEST((outcome.result.error().capabilities == std::vector<std::string>{"PIPELINING", "XXXXXXXA"}));
+}
+
+BOOST_AUTO_TEST_CASE(smtp_454_is_a_refusal_with_the_reply) {
+    const auto outcome = run(Protocol::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "454 4.7.0 TLS not available\r\n"});
+    BOOST_TEST((failure(outcome) == DialogFailure::refused));
+    BOOST_TEST(outcome.result.error().message == "454 4.7.0 TLS not available");
+}
+
+BOOST_AUTO_TEST_CASE(smtp_auth_before_starttls_is_plaintext_login) {
+    const auto outcome = run(Protocol::smtp, {"220 mx\r\n", "250-mx\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n", "220 go\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.result->plaintext_login.value_or("") == "AUTH PLAIN LOGIN advertised before STARTTLS");
+}
+
+BOOST_AUTO_TEST_CASE(reply_split_across_reads_mid_line_is_reassembled) {
+    const auto outcome = run(Protocol::smtp, {"22", "0 mx\r", "\n250-m", "x\r\n250 STAR", "TTLS\r\n", "220 ", "go\r\n"});
+    BOOST_TEST(outcome.result.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(bytes_after_the_go_ahead_are_an_injection_error) {
+    const auto outcome = run(Protocol::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\nMAIL FROM:<x>\r\n"});
+    // (the injected command arrives in the same segment as the go-ahead)
+    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+    BOOST_TEST(outcome.result.error().message.find("injection") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(endless_multiline_reply_is_a_protocol_error_not_a_hang) {
+    std::string endless;
+    for (int i = 0; i < 300; ++i) endless += "250-X\r\n";
+    const auto outcome = run(Protocol::smtp, {"220 mx\r\n", endless});
+    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+}
+
+BOOST_AUTO_TEST_CASE(oversized_line_is_a_protocol_error) {
+    const auto outcome = run(Protocol::smtp, {"220 " + std::string(2000, 'x') + "\r\n"});
+    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+}
+
+BOOST_AUTO_TEST_CASE(garbage_greeting_is_a_protocol_error) {
+    BOOST_TEST((failure(run(Protocol::smtp, {"HTTP/1.1 400 Bad Request\r\n"})) == DialogFailure::protocol_error));
+    BOOST_TEST((failure(run(Protocol::smtp, {"22x hello\r\n"})) == DialogFailure::protocol_error));
+    BOOST_TEST((failure(run(Protocol::smtp, {"554 go away\r\n"})) == DialogFailure::protocol_error));
+}
+
+BOOST_AUTO_TEST_CASE(closed_and_silent_servers_are_typed) {
+    BOOST_TEST((failure(run(Protocol::smtp, {"<close>"})) == DialogFailure::closed));
+    BOOST_TEST((failure(run(Protocol::smtp, {"220 mx\r\n"})) == DialogFailure::timed_out));
+}
+
+BOOST_AUTO_TEST_CASE(imap_uses_tags_and_reads_untagged_capabilities) {
+    const auto outcome = run(Protocol::imap, {"* OK [CAPABILITY IMAP4rev1] ready\r\n",
+                                              "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\na2 OK done\r\n",
+                                              "a3 OK Begin TLS negotiation now\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.written == "a2 CAPABILITY\r\na3 STARTTLS\r\n");
+    BOOST_TEST((outcome.result->capabilities == std::vector<std::string>{"IMAP4rev1", "STARTTLS", "LOGINDISABLED"}));
+    BOOST_TEST(!outcome.result->plaintext_login.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(imap_without_logindisabled_exposes_login_and_no_is_a_refusal) {
+    const auto outcome = run(Protocol::imap, {"* OK ready\r\n", "* CAPABILITY IMAP4rev1 STARTTLS\r\na2 OK\r\n",
+                                              "a3 NO [UNAVAILABLE] no TLS today\r\n"});
+    BOOST_TEST((failure(outcome) == DialogFailure::refused));
+    const auto exposed = run(Protocol::imap, {"* OK ready\r\n", "* CAPABILITY IMAP4rev1 STARTTLS\r\na2 OK\r\n", "a3 OK\r\n"});
+    BOOST_REQUIRE(exposed.result.has_value());
+    BOOST_TEST(exposed.result->plaintext_login.value_or("") == "LOGIN allowed before STARTTLS (no LOGINDISABLED)");
+}
+
+BOOST_AUTO_TEST_CASE(imap_preauth_greeting_cannot_do_starttls) {
+    BOOST_TEST((failure(run(Protocol::imap, {"* PREAUTH welcome\r\n"})) == DialogFailure::protocol_error));
+}
+
+BOOST_AUTO_TEST_CASE(pop3_reads_the_dot_terminated_capa_block) {
+    const auto outcome = run(Protocol::pop3, {"+OK ready\r\n", "+OK list follows\r\nTOP\r\nSTLS\r\nSASL GSSAPI\r\n.\r\n",
+                                              "+OK Begin TLS\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.written == "CAPA\r\nSTLS\r\n");
+    BOOST_TEST(!outcome.result->plaintext_login.has_value());
+    const auto exposed = run(Protocol::pop3, {"+OK\r\n", "+OK\r\nUSER\r\nSTLS\r\n.\r\n", "+OK\r\n"});
+    BOOST_TEST(exposed.result->plaintext_login.value_or("") == "USER advertised before STLS");
+}
+
+BOOST_AUTO_TEST_CASE(ftp_free_form_multiline_feat_and_auth_tls) {
+    const auto outcome = run(Protocol::ftp, {"220-Welcome\r\n  to the server\r\n220 ready\r\n",
+                                             "211-Features:\r\n AUTH TLS\r\n PBSZ\r\n PROT\r\n211 End\r\n",
+                                             "234 Proceed with negotiation.\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.written == "FEAT\r\nAUTH TLS\r\n");
+    BOOST_TEST((outcome.result->capabilities == std::vector<std::string>{"AUTH TLS", "PBSZ", "PROT"}));
+    BOOST_TEST(!outcome.result->plaintext_login_visible);
+}
+
+BOOST_AUTO_TEST_CASE(ftp_without_feat_still_tries_auth_tls_and_500_means_not_offered) {
+    const auto outcome = run(Protocol::ftp, {"220 ready\r\n", "500 FEAT not understood\r\n", "500 AUTH not understood\r\n"});
+    BOOST_TEST((failure(outcome) == DialogFailure::not_offered));
+}
+
+BOOST_AUTO_TEST_CASE(nntp_capabilities_block_and_382) {
+    const auto outcome = run(Protocol::nntp, {"200 news ready\r\n", "101 Capability list:\r\nVERSION 2\r\nSTARTTLS\r\nAUTHINFO USER\r\n.\r\n",
+                                              "382 Continue with TLS negotiation\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.result->plaintext_login.value_or("") == "AUTHINFO USER advertised before STARTTLS");
+}
+
+BOOST_AUTO_TEST_CASE(sieve_greeting_is_the_capability_list) {
+    const auto outcome = run(Protocol::sieve, {"\"IMPLEMENTATION\" \"x\"\r\n\"SASL\" \"GSSAPI\"\r\n\"STARTTLS\"\r\nOK \"ready\"\r\n",
+                                               "OK \"Begin TLS negotiation now.\"\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.written == "STARTTLS\r\n");
+    BOOST_TEST((outcome.result->capabilities == std::vector<std::string>{"IMPLEMENTATION x", "SASL GSSAPI", "STARTTLS"}));
+    BOOST_TEST(!outcome.result->plaintext_login.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(irc_skips_notices_and_waits_for_670) {
+    const auto outcome = run(Protocol::irc, {":irc.example NOTICE * :*** Looking up your hostname...\r\n",
+                                             ":irc.example CAP * LS * :multi-prefix sasl\r\n:irc.example CAP * LS :tls away-notify\r\n",
+                                             ":irc.example NOTICE * :hi\r\n:irc.example 670 * :STARTTLS successful, go ahead\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.written == "CAP LS 302\r\nSTARTTLS\r\n");
+    BOOST_TEST((outcome.result->capabilities == std::vector<std::string>{"multi-prefix", "sasl", "tls", "away-notify"}));
+}
+
+BOOST_AUTO_TEST_CASE(irc_without_tls_cap_is_not_offered_and_691_is_refused) {
+    BOOST_TEST((failure(run(Protocol::irc, {":s CAP * LS :sasl\r\n"})) == DialogFailure::not_offered));
+    BOOST_TEST((failure(run(Protocol::irc, {":s CAP * LS :tls\r\n", ":s 691 * :STARTTLS failed\r\n"})) == DialogFailure::refused));
+    BOOST_TEST((failure(run(Protocol::irc, {":s 421 * CAP :Unknown command\r\n", ":s 421 * STARTTLS :Unknown command\r\n"})) ==
+                DialogFailure::not_offered));
+}
+
+BOOST_AUTO_TEST_CASE(xmpp_reads_features_and_proceeds) {
+    const auto outcome = run(Protocol::xmpp, {"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                                              "xmlns:stream='http://etherx.jabber.org/streams' id='x' from='example.test' version='1.0'>",
+                                              "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
+                                              "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism>"
+                                              "</mechanisms></stream:features>",
+                                              "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST(outcome.written.find("to='example.test'") != std::string::npos);
+    BOOST_TEST(outcome.written.find("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") != std::string::npos);
+    BOOST_TEST((outcome.result->capabilities == std::vector<std::string>{"starttls (required)", "mechanisms SCRAM-SHA-1"}));
+    BOOST_TEST(!outcome.result->plaintext_login.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(xmpp_without_starttls_feature_or_with_failure) {
+    const std::string header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
+    const auto missing = run(Protocol::xmpp, {header, "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                                                      "<mechanism>PLAIN</mechanism></mechanisms></stream:features>"});
+    BOOST_TEST((failure(missing) == DialogFailure::not_offered));
+    const auto refused = run(Protocol::xmpp, {header, "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>",
+                                              "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"});
+    BOOST_TEST((failure(refused) == DialogFailure::refused));
+}
+
+BOOST_AUTO_TEST_CASE(postgres_s_upgrades_and_n_is_not_offered) {
+    const auto ok = run(Protocol::postgres, {"S"});
+    BOOST_REQUIRE(ok.result.has_value());
+    BOOST_TEST(ok.written == std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8));
+    BOOST_TEST((failure(run(Protocol::postgres, {"N"})) == DialogFailure::not_offered));
+    BOOST_TEST((failure(run(Protocol::postgres, {"Sjunk"})) == DialogFailure::protocol_error));
+}
+
+BOOST_AUTO_TEST_CASE(ldap_extended_response_result_code_decides) {
+    // LDAPMessage { 1, extendedResp { success, "", "" } }
+    const std::string success("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x00\x04\x00\x04\x00", 14);
+    const auto ok = run(Protocol::ldap, {success});
+    BOOST_REQUIRE(ok.result.has_value());
+    BOOST_TEST(ok.written == std::string("\x30\x1d\x02\x01\x01\x77\x18\x80\x16" "1.3.6.1.4.1.1466.20037", 31));
+    const std::string unavailable("\x30\x15\x02\x01\x01\x78\x10\x0a\x01\x34\x04\x00\x04\x09no TLS :(", 23);
+    const auto refused = run(Protocol::ldap, {unavailable});
+    BOOST_TEST((failure(refused) == DialogFailure::refused));
+    BOOST_TEST(refused.result.error().message == "resultCode 52 (no TLS :()");
+}
+
+BOOST_AUTO_TEST_CASE(mysql_greeting_flags_decide_and_the_ssl_request_follows) {
+    // Protocol 10, "10.11.6-MariaDB", id, scramble, filler, caps low 0xF7FE (CLIENT_SSL 0x0800
+    // set), charset, status, caps high.
+    std::string payload = std::string("\x0a", 1) + "10.11.6-MariaDB" + std::string(1, '\0') + std::string("\x01\x00\x00\x00", 4) +
+                          std::string(8, 'a') + std::string(1, '\0') + std::string("\xfe\xff", 2) + std::string("\x2d", 1) +
+                          std::string("\x02\x00", 2) + std::string("\xff\x81", 2) + std::string(11, '\0') + std::string(13, 'b');
+    std::string packet = std::string(1, static_cast<char>(payload.size())) + std::string("\x00\x00\x00", 3) + payload;
+    const auto ok = run(Protocol::mysql, {packet});
+    BOOST_REQUIRE(ok.result.has_value());
+    BOOST_TEST(ok.written.size() == 36U);  // 4-byte header + 32-byte SSLRequest
+    BOOST_TEST(ok.written[3] == '\x01');   // sequence 1
+    std::string no_ssl = payload;
+    no_ssl[payload.find("\xfe\xff")+1] = '\xf7';  // clear CLIENT_SSL (0x0800)
+    const std::string packet_no_ssl = std::string(1, static_cast<char>(no_ssl.size())) + std::string("\x00\x00\x00", 3) + no_ssl;
+    BOOST_TEST((failure(run(Protocol::mysql, {packet_no_ssl})) == DialogFailure::not_offered));
+}
