@@ -117,7 +117,6 @@ Expected<DialogResult, DialogError> upgrade_ldap(net::LineReader& reader, const 
     message.insert(message.end(), body->begin(), body->end());
     auto response = parse_ldap_extended_response(message);
     if (!response) return unexpected(DialogError{DialogFailure::protocol_error, response.error(), {}});
-    result.greeting = "LDAP";
     result.capabilities.push_back("StartTLS extended operation: resultCode " + std::to_string(response->result_code));
     if (response->result_code != 0) {
         const std::string text = "resultCode " + std::to_string(response->result_code) +

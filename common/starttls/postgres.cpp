@@ -14,7 +14,6 @@ Expected<DialogResult, DialogError> upgrade_postgres(net::LineReader& reader, co
     if (auto sent = reader.stream().write_all(request.data(), deadline); !sent) return unexpected(dialog_error(sent.error()));
     auto answer = reader.read_exact(1, deadline);
     if (!answer) return unexpected(dialog_error(answer.error()));
-    result.greeting = "PostgreSQL";
     switch (answer->front()) {
         case 'S': break;
         case 'N': return unexpected(DialogError{DialogFailure::not_offered, "the server answered 'N': SSL is off", {}});

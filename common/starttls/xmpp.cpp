@@ -105,7 +105,6 @@ Expected<DialogResult, DialogError> upgrade_xmpp(bool server, net::LineReader& r
         return unexpected(std::move(sent.error()));
     auto features = read_features(scanner, reader, deadline);
     if (!features) return unexpected(std::move(features.error()));
-    result.greeting = "stream features";
     result.greeting_at = std::chrono::steady_clock::now();
     result.capabilities = features->entries;
     result.plaintext_login_visible = true;

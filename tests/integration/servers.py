@@ -168,3 +168,232 @@ def dovecot(processes, directory, chain):
     for port in ports.values():
         wait_for_port(port)
     return ports, sasl_socket
+
+
+def slapd(processes, directory, chain, tls=True):
+    """OpenLDAP slapd 2.5 with one mdb database; StartTLS works when `tls`, and is answered
+    with an error when the server has no certificate. Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    port = free_port()
+    database = directory / "db"
+    database.mkdir()
+    key = _owned_copy(chain.key, directory / "slapd.key", "root")
+    certificate = directory / "slapd.pem"
+    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    lines = [
+        "include /etc/ldap/schema/core.schema",
+        f"pidfile {directory}/slapd.pid",
+        f"argsfile {directory}/slapd.args",
+        "modulepath /usr/lib/ldap",
+        "moduleload back_mdb",
+    ]
+    if tls:
+        lines += [f"TLSCertificateFile {certificate}", f"TLSCertificateKeyFile {key}"]
+    # slapd.conf continues a directive on lines that start with white space: none here.
+    lines += ["database mdb", 'suffix "dc=example,dc=test"', 'rootdn "cn=admin,dc=example,dc=test"',
+              f"directory {database}", "maxsize 10485760"]
+    (directory / "slapd.conf").write_text("\n".join(lines) + "\n")
+    processes.start(["slapd", "-d", "0", "-f", str(directory / "slapd.conf"), "-h", f"ldap://127.0.0.1:{port}/"], port)
+    return port
+
+
+def vsftpd(processes, directory, chain, tls=True):
+    """vsftpd 3.0 in the foreground with AUTH TLS (or without TLS at all). Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    port = free_port()
+    empty = directory / "empty"
+    empty.mkdir()
+    key = _owned_copy(chain.key, directory / "vsftpd.key", "root")
+    certificate = directory / "vsftpd.pem"
+    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    tls_lines = f"""
+        ssl_enable=YES
+        rsa_cert_file={certificate}
+        rsa_private_key_file={key}
+        force_local_logins_ssl=YES
+        force_local_data_ssl=YES
+        ssl_tlsv1=YES
+        """ if tls else "ssl_enable=NO\n"
+    _write(directory / "vsftpd.conf", f"""
+        listen=YES
+        listen_ipv6=NO
+        listen_address=127.0.0.1
+        listen_port={port}
+        background=NO
+        anonymous_enable=NO
+        local_enable=YES
+        secure_chroot_dir={empty}
+        pasv_enable=NO
+        seccomp_sandbox=NO
+        vsftpd_log_file={directory}/vsftpd.log
+        """ + textwrap.dedent(tls_lines))
+    processes.start(["vsftpd", str(directory / "vsftpd.conf")], port)
+    return port
+
+
+def _as_user(user):
+    entry = pwd.getpwnam(user)
+
+    def demote():
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+    return demote
+
+
+def postgresql(processes, directory, chain, ssl=True):
+    """PostgreSQL 15 from its own initdb, as the postgres user, SSL on or off. Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    shutil.chown(directory, "postgres")
+    port = free_port()
+    binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    data = directory / "data"
+    subprocess.run([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+                   check=True, capture_output=True, preexec_fn=_as_user("postgres"), cwd=directory)
+    key = _owned_copy(chain.key, directory / "server.key", "postgres")
+    certificate = _owned_copy(chain.leaf, directory / "server.pem", "postgres", 0o644)
+    options = ["-c", f"port={port}", "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={directory}",
+               "-c", f"ssl={'on' if ssl else 'off'}", "-c", f"ssl_cert_file={certificate}", "-c", f"ssl_key_file={key}",
+               "-c", "fsync=off", "-c", "logging_collector=off"]
+    processes.start([str(binaries / "postgres"), "-D", str(data), *options], port, preexec_fn=_as_user("postgres"),
+                    cwd=directory)
+    return port
+
+
+def mariadb(processes, directory, chain, ssl=True):
+    """MariaDB 10.11 from its own mariadb-install-db, TLS on or off. Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    port = free_port()
+    data = directory / "data"
+    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
+                    "--auth-root-authentication-method=normal", "--skip-test-db"],
+                   check=True, capture_output=True, cwd=directory)
+    argv = ["mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={directory}/mysqld.sock",
+            f"--port={port}", "--bind-address=127.0.0.1", "--user=root", f"--pid-file={directory}/mysqld.pid",
+            "--skip-name-resolve", "--innodb-buffer-pool-size=16M", f"--log-error={directory}/error.log"]
+    if ssl:
+        argv += [f"--ssl-cert={chain.leaf}", f"--ssl-key={chain.key}"]
+    else:
+        argv += ["--skip-ssl"]
+    processes.start(argv, port)
+    return port
+
+
+def prosody(processes, directory, chain, domain="example.test"):
+    """Prosody 0.12 serving `domain`: c2s with STARTTLS required, s2s with STARTTLS offered.
+    Returns {"xmpp": port, "xmpp-server": port}."""
+    directory = Path(directory)
+    _open_tree(directory)
+    ports = {"xmpp": free_port(), "xmpp-server": free_port()}
+    data = directory / "data"
+    data.mkdir()
+    key = _owned_copy(chain.key, directory / "prosody.key", "root")
+    certificate = directory / "prosody.pem"
+    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    _write(directory / "prosody.cfg.lua", f"""
+        run_as_root = true
+        daemonize = false
+        pidfile = "{directory}/prosody.pid"
+        data_path = "{data}"
+        interfaces = {{ "127.0.0.1" }}
+        c2s_ports = {{ {ports['xmpp']} }}
+        s2s_ports = {{ {ports['xmpp-server']} }}
+        c2s_direct_tls_ports = {{ }}
+        s2s_direct_tls_ports = {{ }}
+        http_ports = {{ }}
+        https_ports = {{ }}
+        log = {{ {{ levels = {{ min = "warn" }}, to = "file", filename = "{directory}/prosody.log" }} }}
+        modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "ping" }}
+        modules_disabled = {{ "s2s_bidi"; "posix" }}
+        c2s_require_encryption = true
+        s2s_require_encryption = false
+        s2s_secure_auth = false
+        authentication = "internal_hashed"
+        ssl = {{ certificate = "{certificate}"; key = "{key}" }}
+        VirtualHost "{domain}"
+          ssl = {{ certificate = "{certificate}"; key = "{key}" }}
+        """)
+    processes.start(["prosody", "--config", str(directory / "prosody.cfg.lua"), "-F"], ports["xmpp"])
+    wait_for_port(ports["xmpp-server"])
+    return ports
+
+
+def inspircd(processes, directory, chain):
+    """InspIRCd 3 with the GnuTLS module and m_starttls (IRCv3 STARTTLS, "tls" capability).
+    Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    port = free_port()
+    key = _owned_copy(chain.key, directory / "irc.key", "root")
+    certificate = directory / "irc.pem"
+    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    _write(directory / "inspircd.conf", f"""
+        <server name="irc.example.test" description="tls-checks test" network="Test">
+        <admin name="Test" nick="test" email="test@example.test">
+        <bind address="127.0.0.1" port="{port}" type="clients">
+        <connect allow="*" timeout="60" localmax="100" globalmax="100" maxconnwarn="off" useident="no" resolvehostnames="no">
+        <module name="cap">
+        <module name="ssl_gnutls">
+        <sslprofile name="main" provider="gnutls" certfile="{certificate}" keyfile="{key}" dhfile="" requestclientcert="no">
+        <module name="starttls">
+        <starttls provider="main">
+        <pid file="{directory}/inspircd.pid">
+        <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{directory}/inspircd.log">
+        <options allowcoreunload="no">
+        <performance clonesonconnect="no">
+        <dns timeout="1">
+        """)
+    processes.start(["inspircd", "--nofork", "--runasroot", "--config", str(directory / "inspircd.conf")], port)
+    return port
+
+
+def inn_nnrpd(processes, directory, chain):
+    """INN 2.7's nnrpd as a standalone reader daemon (-D), STARTTLS from tlscertfile/tlskeyfile
+    in its own inn.conf, everyone allowed to read. Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    port = free_port()
+    etc, run, log, db, spool, tmp, overview = (directory / name for name in
+                                              ("etc", "run", "log", "db", "spool", "tmp", "overview"))
+    for sub in (etc, run, log, db, spool, tmp, overview):
+        sub.mkdir()
+        shutil.chown(sub, "news", "news")
+    for name in ("active", "active.times", "newsgroups"):
+        if (Path("/var/lib/news") / name).exists():
+            _owned_copy(Path("/var/lib/news") / name, db / name, "news", 0o644)
+    key = _owned_copy(chain.key, etc / "news.key", "news")
+    certificate = _owned_copy(chain.leaf, etc / "news.pem", "news", 0o644)
+    chain_file = _owned_copy(chain.chain, etc / "chain.pem", "news", 0o644)
+    settings = Path("/etc/news/inn.conf").read_text().splitlines()
+    overrides = {"pathetc": str(etc), "pathrun": str(run), "pathlog": str(log), "pathdb": str(db),
+                 "pathspool": str(spool), "pathtmp": str(tmp), "pathoverview": str(overview),
+                 "ovmethod": "tradindexed", "domain": "example.test",
+                 "tlscertfile": str(certificate), "tlskeyfile": str(key), "tlscafile": str(chain_file)}
+    kept = [line for line in settings if line.split(":", 1)[0].strip() not in overrides]
+    kept += [f"{name}: {value}" for name, value in overrides.items()]
+    (etc / "inn.conf").write_text("\n".join(kept) + "\n")
+    _write(etc / "readers.conf", """
+        auth "everyone" {
+            hosts: "*"
+            default: "<guest>"
+        }
+        access "read" {
+            users: "<guest>"
+            newsgroups: "*"
+            access: "R"
+        }
+        """)
+    for name in ("newsfeeds", "incoming.conf", "storage.conf", "expire.ctl", "inn-secrets.conf"):
+        source = Path("/etc/news") / name
+        if source.exists():
+            shutil.copyfile(source, etc / name)
+    env = {**os.environ, "INNCONF": str(etc / "inn.conf")}
+    (etc / "inn.conf").chmod(0o644)
+    # nnrpd opens the overview index even for CAPABILITIES; makehistory -O creates it.
+    subprocess.run(["/usr/lib/news/bin/makehistory", "-O", "-x", "-F"], env=env, capture_output=True,
+                   preexec_fn=_as_user("news"), cwd=directory)
+    processes.start(["/usr/lib/news/bin/nnrpd", "-D", "-f", "-b", "127.0.0.1", "-p", str(port)], port, env=env)
+    return port
