@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run_fuzzer.sh TARGET CORPUS_DIR VECTOR_DIR RUNS: seeds the corpus with every input of the
-# .vec files, then lets libFuzzer try RUNS inputs. Any crash or sanitizer report fails the test.
+# run_fuzzer.sh TARGET CORPUS_DIR VECTOR_DIR RUNS SECONDS: seeds the corpus with every input of
+# the .vec files, then lets libFuzzer try RUNS inputs or run SECONDS, whichever ends first. Any
+# crash, leak or sanitizer report fails the test.
 set -euo pipefail
-target=$1 corpus=$2 vectors=$3 runs=$4
+target=$1 corpus=$2 vectors=$3 runs=$4 seconds=$5
 mkdir -p "$corpus"
 n=0
 for file in "$vectors"/*.vec; do
@@ -15,4 +16,4 @@ for file in "$vectors"/*.vec; do
         esac
     done < "$file"
 done
-exec "$target" -runs="$runs" -max_len=4096 -timeout=10 "$corpus"
+exec "$target" -runs="$runs" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 "$corpus"
