@@ -23,6 +23,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from harness import Processes  # noqa: E402  (tests/integration, on sys.path above)
+from pki import Spec, standard_chain  # noqa: E402
+from servers import postfix  # noqa: E402
+
 NAGIOS_PLUGINS = Path("/usr/lib/nagios/plugins")
 GNU_TIME = "/usr/bin/time"  # Debian package "time"
 
@@ -87,6 +92,18 @@ def measure(tools, runs):
     return rows
 
 
+def start_postfix(processes, directory):
+    """A real postfix with STARTTLS (the integration tests' configuration), when this runs as root
+    and postfix is installed; None otherwise."""
+    if os.geteuid() != 0 or not shutil.which("postfix"):
+        print("(no postfix row: needs root and the postfix package)", file=sys.stderr)
+        return None
+    (Path(directory) / "pki").mkdir()
+    (Path(directory) / "postfix").mkdir()
+    chain = standard_chain(Path(directory) / "pki", Spec("localhost"))
+    return postfix(processes, Path(directory) / "postfix", chain)["smtp"]
+
+
 def instructions(argv):
     """Instructions executed by the tool and every process it starts (valgrind callgrind)."""
     with tempfile.TemporaryDirectory() as directory:
@@ -100,6 +117,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--instructions", action="store_true", help="also count instructions with callgrind")
+    parser.add_argument("--no-starttls", dest="starttls", action="store_false",
+                        help="skip the STARTTLS rows (they start a postfix)")
     parser.add_argument("--plugins", type=Path, default=ROOT / "build" / "release" / "plugins")
     args = parser.parse_args()
     if not Path(GNU_TIME).exists():
@@ -110,6 +129,7 @@ def main():
     with tempfile.TemporaryDirectory() as directory:
         make_certificates(directory)
         port = free_port()
+        processes = Processes()
         server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
                                    f"{directory}/server.pem", "-key", f"{directory}/server.key", "-www", "-quiet"],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -142,11 +162,21 @@ def main():
             if shutil.which("testssl"):
                 tools.append(("testssl -p", ["testssl", "-p", "--quiet", "--color", "0", "--warnings", "off",
                                              "--ip", "one", "--nodns", "min", f"127.0.0.1:{port}"], 3))
+            smtp_port = start_postfix(processes, directory) if args.starttls else None
+            if smtp_port:
+                tools.append(("check_starttls smtp (postfix)", [str(args.plugins / "check_starttls"), "-H", "localhost",
+                                                                "-p", str(smtp_port), "--starttls", "smtp"]))
+                tools.append(("openssl s_client -starttls smtp", ["openssl", "s_client", "-connect",
+                                                                  f"127.0.0.1:{smtp_port}", "-starttls", "smtp"]))
+                if (NAGIOS_PLUGINS / "check_smtp").exists():
+                    tools.append(("check_smtp -S", [str(NAGIOS_PLUGINS / "check_smtp"), "-H", "127.0.0.1",
+                                                    "-p", str(smtp_port), "-S"]))
             rows = measure(tools, args.runs)
             counts = [instructions(tool[1]) if args.instructions and len(tool) == 2 else 0 for tool in tools]
         finally:
             server.terminate()
             server.wait()
+            processes.stop_all()
 
     base_wall, base_cpu, base_count = rows[0][1], rows[0][2], counts[0]
     print(f"runs per tool: {args.runs}; medians; ratios against {rows[0][0]}")
