@@ -1,5 +1,5 @@
-// SMTP and submission (RFC 5321, RFC 3207), LMTP (RFC 2033): EHLO/LHLO lists capabilities, one
-// per line; STARTTLS is answered 220.
+// SMTP and submission (RFC 5321, RFC 3207): EHLO lists capabilities, one per line; STARTTLS is
+// answered 220. LMTP (lmtp.cpp) is the same dialog with LHLO.
 #include "starttls/text_dialog.hpp"
 
 namespace tls_checks::starttls {
@@ -24,7 +24,9 @@ std::optional<std::string> plaintext_login(const std::vector<std::string>& capab
     return std::nullopt;
 }
 
-TextDialog make(const char* hello) {
+}  // namespace
+
+TextDialog smtp_style_dialog(std::string_view hello) {
     const std::string hello_command = std::string(hello) + " {ehlo}";
     return TextDialog{
         {
@@ -41,15 +43,8 @@ TextDialog make(const char* hello) {
     };
 }
 
-}  // namespace
-
 const TextDialog& smtp_dialog() {
-    static const TextDialog dialog = make("EHLO");
-    return dialog;
-}
-
-const TextDialog& lmtp_dialog() {
-    static const TextDialog dialog = make("LHLO");
+    static const TextDialog dialog = smtp_style_dialog("EHLO");
     return dialog;
 }
 

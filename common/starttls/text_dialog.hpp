@@ -75,6 +75,9 @@ bool has_first_word(const std::vector<std::string>& entries, std::string_view wo
 // The entry whose first word is `word`, if any.
 std::optional<std::string> entry_with_first_word(const std::vector<std::string>& entries, std::string_view word);
 
+// The SMTP dialog with another greeting command (EHLO for SMTP, LHLO for LMTP).
+TextDialog smtp_style_dialog(std::string_view hello);
+
 // The text dialogs, one per protocol file.
 const TextDialog& smtp_dialog();
 const TextDialog& lmtp_dialog();
