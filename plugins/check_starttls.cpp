@@ -60,7 +60,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     auto parsed = plugin::parse_command_line(identity, starttls_options(), argc, argv);
     if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
     const auto& command_line = std::get<plugin::CommandLine>(parsed);
-    plugin::ConnectionOptions connection = command_line.connection;
+    const plugin::ConnectionOptions connection = runner::with_protocol_port(command_line.connection);
 
     const auto plaintext_state_text = command_line.values["plaintext-auth"].as<std::string>();
     const auto plaintext_state = plugin::parse_state(plaintext_state_text);
@@ -69,10 +69,6 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
 
     if (connection.starttls == "none")
         return plugin::usage_error(identity, "--starttls none: use check_tls_cert or check_tls_version for implicit TLS").output_of();
-    // An explicit protocol without -p goes to that protocol's port.
-    if (connection.starttls != "auto" && !connection.port_given) {
-        if (const auto chosen = starttls::parse_protocol(connection.starttls)) connection.port = starttls::info(*chosen).default_port;
-    }
     const auto protocol_or_error = runner::starttls_protocol(connection);
     if (!protocol_or_error) return plugin::usage_error(identity, protocol_or_error.error()).output_of();
     if (!*protocol_or_error) {

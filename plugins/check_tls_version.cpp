@@ -196,7 +196,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     auto parsed = plugin::parse_command_line(identity, version_options(), argc, argv);
     if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
     const auto& command_line = std::get<plugin::CommandLine>(parsed);
-    const auto& connection = command_line.connection;
+    const auto connection = runner::with_protocol_port(command_line.connection);
     const auto config_or_error = read_config(command_line.values);
     if (!config_or_error) return plugin::usage_error(identity, config_or_error.error()).output_of();
     const auto protocol = runner::starttls_protocol(connection);

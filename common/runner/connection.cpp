@@ -43,6 +43,14 @@ Expected<std::optional<starttls::Protocol>, std::string> starttls_protocol(const
     return unexpected("bad --starttls '" + options.starttls + "': want auto, none, " + known);
 }
 
+plugin::ConnectionOptions with_protocol_port(plugin::ConnectionOptions options) {
+    if (!options.port_given) {
+        if (const auto protocol = starttls::parse_protocol(options.starttls))
+            options.port = starttls::info(*protocol).default_port;
+    }
+    return options;
+}
+
 starttls::DialogOptions dialog_options_from(const plugin::ConnectionOptions& options) {
     starttls::DialogOptions dialog;
     if (options.ehlo) {

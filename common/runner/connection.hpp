@@ -33,6 +33,9 @@ std::optional<std::string> server_name_for(const plugin::ConnectionOptions& opti
 // that is no STARTTLS port). An unknown name is an error message.
 Expected<std::optional<starttls::Protocol>, std::string> starttls_protocol(const plugin::ConnectionOptions& options);
 
+// With --starttls PROTO and no -p, the protocol's default port ("--starttls smtp" checks port 25).
+plugin::ConnectionOptions with_protocol_port(plugin::ConnectionOptions options);
+
 starttls::DialogOptions dialog_options_from(const plugin::ConnectionOptions& options);
 
 enum class Stage { resolve, connect, dialog, handshake };

@@ -226,7 +226,7 @@ def test_refused_port_is_critical():
     (["--forbid", "tls1.4"], "bad --forbid: 'tls1.4' is not one of"),
     (["--require", "sslv2", "--forbid", "sslv2"], "both forbidden and required"),
     (["--discourage", "tls1.0,"], "bad --discourage: '' is not one of"),
-    (["--starttls", "smtp"], "--starttls smtp is not supported"),
+    (["--starttls", "bogus"], "bad --starttls 'bogus': want auto, none, smtp, submission"),
 ])
 def test_bad_policy_lists_are_one_unknown_line(args, reason):
     run = run_plugin(PLUGIN, "-H", "localhost", *args)
