@@ -1,0 +1,109 @@
+"""Every option a plugin accepts is documented in its man page and reachable from the Icinga 2
+and Nagios definitions, and those definitions pass the real cores' own validation."""
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from harness import PLUGIN_DIR, run_plugin
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = PLUGIN_DIR.parent
+PLUGINS = {"check_tls_cert": "tls_cert", "check_tls_version": "tls_version", "check_starttls": "starttls"}
+# --help and --version end a run; they have no place in a check definition.
+NOT_FOR_CHECKS = {"--help", "--version"}
+
+
+def help_options(plugin):
+    """{'--warning': '-w', '--ca-file': None, ...} from the plugin's own --help."""
+    text = run_plugin(plugin, "--help").stdout
+    options = {}
+    for match in re.finditer(r"^\s+(?:-(\w) \[ )?--([a-z0-9-]+)", text, re.MULTILINE):
+        options["--" + match.group(2)] = ("-" + match.group(1)) if match.group(1) else None
+    assert len(options) > 10, text
+    return options
+
+
+def icinga_arguments(command):
+    text = (ROOT / "packaging" / "icinga2" / "tls-checks.conf").read_text()
+    block = re.search(r'object CheckCommand "%s" \{(.*?)\n\}' % command, text, re.DOTALL)
+    assert block, command
+    return set(re.findall(r'^\t\t"(-[^"]+)" = \{', block.group(1), re.MULTILINE))
+
+
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_man_page_documents_every_option_in_help(plugin):
+    page = (BUILD / "man" / f"{plugin}.1").read_text()
+    # roff writes "-" in options as "\-"
+    documented = set(re.findall(r"\\-\\-([a-z0-9\\-]+)", page))
+    documented = {"--" + name.replace("\\-", "-") for name in documented}
+    missing = set(help_options(plugin)) - documented
+    assert not missing, f"{plugin}: options in --help but not in the man page: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("plugin, command", PLUGINS.items())
+def test_icinga2_checkcommand_reaches_every_option(plugin, command):
+    arguments = icinga_arguments(command)
+    for long_name, short_name in help_options(plugin).items():
+        if long_name in NOT_FOR_CHECKS:
+            continue
+        assert long_name in arguments or short_name in arguments, f"{command} lacks {long_name}"
+    text = (ROOT / "packaging" / "icinga2" / "tls-checks.conf").read_text()
+    assert f'vars.{command}_address = "$check_address$"' in text
+    assert 'import "ipv4-or-ipv6"' in text
+
+
+def test_nagios_commands_pass_every_option_through_arg1():
+    text = (ROOT / "packaging" / "nagios" / "tls-checks.cfg").read_text()
+    for plugin in PLUGINS:
+        line = re.search(r"command_name\s+%s\n\s+command_line\s+(.*)" % plugin, text)
+        assert line, plugin
+        assert line.group(1).startswith(f"$USER1$/{plugin} ") and line.group(1).endswith("$ARG1$")
+
+
+@pytest.mark.skipif(not shutil.which("icinga2"), reason="icinga2 is not installed")
+def test_icinga2_validates_the_checkcommands_and_example_services():
+    # icinga2 reads its configuration as the nagios user: a world-readable copy in /tmp.
+    directory = Path(tempfile.mkdtemp(prefix="icinga2-", dir="/tmp"))
+    directory.chmod(0o755)
+    shutil.copyfile(ROOT / "packaging" / "icinga2" / "tls-checks.conf", directory / "tls-checks.conf")
+    config = directory / "icinga2.conf"
+    config.write_text(f"""
+const PluginDir = "{PLUGIN_DIR}"
+include <itl>
+include <plugins>
+include "{directory}/tls-checks.conf"
+object Host "mail.example.test" {{
+  address = "127.0.0.1"
+  check_command = "dummy"
+  vars.https = true
+  vars.mail = true
+}}
+apply Service "https-certificate" {{
+  check_command = "tls_cert"
+  vars.tls_cert_warning = "21"
+  assign where host.vars.https
+}}
+apply Service "https-versions" {{
+  check_command = "tls_version"
+  vars.tls_version_fallback_scsv = true
+  assign where host.vars.https
+}}
+apply Service "starttls-" for (port in [25, 587]) {{
+  check_command = "starttls"
+  vars.starttls_port = port
+  vars.starttls_plaintext_auth = "critical"
+  assign where host.vars.mail
+}}
+""")
+    for path in directory.iterdir():
+        path.chmod(0o644)
+    result = subprocess.run(["icinga2", "daemon", "-C", "-c", str(config)], capture_output=True, text=True)
+    shutil.rmtree(directory)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning/" not in result.stdout + result.stderr, result.stdout
+    assert "Instantiated 4 Services" in result.stdout

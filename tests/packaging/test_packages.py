@@ -1,0 +1,285 @@
+"""The whole path to operators: the Debian package (lintian-clean), installed on this machine,
+its definitions validated by the real Icinga 2 and Nagios 4, a real Nagios 4 scheduling the three
+plugins against local servers and reporting their state, output and perfdata in its status data;
+and the RPM built with rpmbuild. Slow (two package builds): run by .ci/test after the suites."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+from harness import Processes, free_port, wait_for_port  # noqa: E402
+from pki import Spec, standard_chain  # noqa: E402
+import servers  # noqa: E402
+
+PLUGIN_DIR = Path("/usr/lib/nagios/plugins")
+PLUGINS = ["check_tls_cert", "check_tls_version", "check_starttls"]
+
+
+@pytest.fixture(scope="module")
+def deb():
+    """Builds the .deb (the script fails on any lintian error or warning) and installs it."""
+    out = Path(tempfile.mkdtemp(prefix="deb-"))
+    result = subprocess.run([str(ROOT / "packaging" / "build-deb.sh"), str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    package = Path(result.stdout.strip().splitlines()[-1])
+    install = subprocess.run(["dpkg", "-i", str(package)], capture_output=True, text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    yield package
+    shutil.rmtree(out)
+
+
+def readable_dir(prefix):
+    """A directory the nagios user (Icinga 2 and Nagios drop to it) can read and write."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    shutil.chown(directory, "nagios", "nagios")
+    directory.chmod(0o755)
+    return directory
+
+
+def test_deb_is_lintian_clean_and_installs_plugins_man_pages_and_definitions(deb):
+    lintian = subprocess.run(["lintian", "--fail-on", "error,warning", str(deb)], capture_output=True, text=True)
+    assert lintian.returncode == 0, lintian.stdout
+    assert not re.search(r"^[EW]: ", lintian.stdout, re.MULTILINE), lintian.stdout
+    files = subprocess.run(["dpkg", "-L", "monitoring-plugins-tls-checks"], capture_output=True, text=True).stdout
+    for plugin in PLUGINS:
+        assert f"/usr/lib/nagios/plugins/{plugin}\n" in files
+        assert f"/usr/share/man/man1/{plugin}.1.gz\n" in files
+    assert "/etc/nagios-plugins/config/tls-checks.cfg\n" in files
+    assert "/usr/share/icinga2/include/plugins-contrib.d/tls-checks.conf\n" in files
+    assert "/usr/share/doc/monitoring-plugins-tls-checks/copyright\n" in files
+    conffiles = subprocess.run(["dpkg-query", "-W", "-f", "${Conffiles}", "monitoring-plugins-tls-checks"],
+                               capture_output=True, text=True).stdout
+    assert "/etc/nagios-plugins/config/tls-checks.cfg" in conffiles
+    version = subprocess.run([str(PLUGIN_DIR / "check_tls_cert"), "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("check_tls_cert ")
+
+
+def test_icinga2_validates_the_installed_checkcommands_with_include_plugins_contrib(deb):
+    directory = readable_dir("icinga2-")
+    config = directory / "icinga2.conf"
+    config.write_text("""
+const PluginDir = "/usr/lib/nagios/plugins"
+const PluginContribDir = "/usr/lib/nagios/plugins"
+include <itl>
+include <plugins>
+include <plugins-contrib>
+object Host "www.example.test" {
+  address = "127.0.0.1"
+  check_command = "dummy"
+  vars.https = true
+  vars.mail = true
+}
+apply Service "certificate" {
+  check_command = "tls_cert"
+  assign where host.vars.https
+}
+apply Service "versions" {
+  check_command = "tls_version"
+  vars.tls_version_require = "tls1.3"
+  assign where host.vars.https
+}
+apply Service "starttls-" for (port in [25, 587]) {
+  check_command = "starttls"
+  vars.starttls_port = port
+  assign where host.vars.mail
+}
+""")
+    config.chmod(0o644)
+    result = subprocess.run(["icinga2", "daemon", "-C", "-c", str(config)], capture_output=True, text=True)
+    shutil.rmtree(directory)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "warning/" not in output and "critical/" not in output, output
+    assert "Instantiated 4 Services" in output
+
+
+def nagios_config(directory, services):
+    """nagios.cfg and objects for a private Nagios 4 instance using the installed definitions."""
+    (directory / "checkresults").mkdir()
+    (directory / "resource.cfg").write_text("$USER1$=/usr/lib/nagios/plugins\n")
+    objects = ["""
+define timeperiod {
+    timeperiod_name 24x7
+    alias           always
+    sunday          00:00-24:00
+    monday          00:00-24:00
+    tuesday         00:00-24:00
+    wednesday       00:00-24:00
+    thursday        00:00-24:00
+    friday          00:00-24:00
+    saturday        00:00-24:00
+}
+define contact {
+    contact_name                  admin
+    host_notifications_enabled    0
+    service_notifications_enabled 0
+    host_notification_period      24x7
+    service_notification_period   24x7
+    host_notification_options     n
+    service_notification_options  n
+    host_notification_commands    check_tls_cert
+    service_notification_commands check_tls_cert
+}
+define host {
+    host_name             localhost
+    address               127.0.0.1
+    max_check_attempts    1
+    check_period          24x7
+    contacts              admin
+    notification_period   24x7
+    notifications_enabled 0
+}
+"""]
+    for description, command in services.items():
+        objects.append(f"""
+define service {{
+    host_name             localhost
+    service_description   {description}
+    check_command         {command}
+    max_check_attempts    1
+    check_interval        300
+    retry_interval        300
+    check_period          24x7
+    contacts              admin
+    notification_period   24x7
+    notification_interval 0
+    notifications_enabled 0
+}}
+""")
+    (directory / "objects.cfg").write_text("".join(objects))
+    (directory / "nagios.cfg").write_text(f"""
+log_file={directory}/nagios.log
+cfg_file=/etc/nagios-plugins/config/tls-checks.cfg
+cfg_file={directory}/objects.cfg
+object_cache_file={directory}/objects.cache
+precached_object_file={directory}/objects.precache
+resource_file={directory}/resource.cfg
+status_file={directory}/status.dat
+status_update_interval=1
+nagios_user=nagios
+nagios_group=nagios
+check_external_commands=0
+lock_file={directory}/nagios.pid
+temp_file={directory}/nagios.tmp
+temp_path={directory}
+check_result_path={directory}/checkresults
+check_result_reaper_frequency=1
+max_service_check_spread=1
+max_host_check_spread=1
+interval_length=1
+use_syslog=0
+illegal_macro_output_chars=`~$&|'"<>
+enable_notifications=0
+execute_host_checks=0
+""")
+    for path in directory.rglob("*"):
+        shutil.chown(path, "nagios", "nagios")
+
+
+def test_nagios4_validates_the_installed_command_definitions(deb):
+    directory = readable_dir("nagios-")
+    nagios_config(directory, {"certificate": "check_tls_cert!-p 443", "versions": "check_tls_version!--require tls1.3",
+                              "starttls": "check_starttls!-p 25", "named": "check_tls_cert_name!www.example.test!-w 21"})
+    result = subprocess.run(["nagios4", "-v", str(directory / "nagios.cfg")], capture_output=True, text=True)
+    shutil.rmtree(directory)
+    assert result.returncode == 0, result.stdout
+    assert re.search(r"Total Warnings:\s+0\b", result.stdout), result.stdout
+    assert re.search(r"Total Errors:\s+0\b", result.stdout), result.stdout
+
+
+def read_status(path):
+    """servicestatus blocks of a Nagios status.dat, by service description."""
+    services = {}
+    for block in re.findall(r"servicestatus \{\n(.*?)\n\t\}", path.read_text(errors="replace"), re.DOTALL):
+        fields = dict(line.strip().split("=", 1) for line in block.splitlines() if "=" in line)
+        services[fields["service_description"]] = fields
+    return services
+
+
+def test_nagios4_schedules_the_plugins_and_reports_their_state_output_and_perfdata(deb):
+    processes = Processes()
+    directory = readable_dir("nagios-e2e-")
+    try:
+        pki = directory / "pki"
+        pki.mkdir()
+        healthy = standard_chain(pki, Spec("localhost", not_after_days=200), tag="healthy")
+        expiring = standard_chain(pki, Spec("localhost", not_after_days=5), tag="expiring")
+        for path in pki.iterdir():
+            path.chmod(0o644)
+        ports = {}
+        for name, chain in (("healthy", healthy), ("expiring", expiring)):
+            ports[name] = free_port()
+            processes.start(["openssl", "s_server", "-accept", f"127.0.0.1:{ports[name]}", "-cert", str(chain.leaf),
+                             "-key", str(chain.key), "-cert_chain", str(chain.chain), "-www", "-quiet"], ports[name])
+        mail = directory / "postfix"
+        mail.mkdir()
+        postfix = servers.postfix(processes, mail, healthy)
+        # Postfix answers its first STARTTLS only once its tlsmgr is up; Nagios must not race it.
+        for _ in range(30):
+            warm = subprocess.run([str(PLUGIN_DIR / "check_starttls"), "-H", "localhost", "-p", str(postfix["smtp"]),
+                                   "--starttls", "smtp", "-t", "5"], capture_output=True, text=True)
+            if warm.returncode == 0:
+                break
+        assert warm.returncode == 0, warm.stdout
+        ca = healthy.root
+        nagios_config(directory, {
+            "cert-healthy": f"check_tls_cert!-p {ports['healthy']} --ca-file {ca}",
+            "cert-expiring": f"check_tls_cert!-p {ports['expiring']} --ca-file {ca}",
+            "versions-healthy": f"check_tls_version!-p {ports['healthy']}",
+            "starttls-healthy": f"check_starttls!-p {postfix['smtp']} --starttls smtp",
+            "starttls-missing": f"check_starttls!-p {postfix['plain']} --starttls smtp",
+        })
+        nagios = subprocess.Popen(["nagios4", str(directory / "nagios.cfg")], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        processes.started.append(nagios)
+        status = {}
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if (directory / "status.dat").exists():
+                status = read_status(directory / "status.dat")
+                if len(status) == 5 and all(s.get("has_been_checked") == "1" for s in status.values()):
+                    break
+            time.sleep(0.5)
+        assert len(status) == 5 and all(s.get("has_been_checked") == "1" for s in status.values()), status
+    finally:
+        processes.stop_all()
+        log = (directory / "nagios.log").read_text(errors="replace") if (directory / "nagios.log").exists() else ""
+        shutil.rmtree(directory, ignore_errors=True)
+
+    states = {name: int(s["current_state"]) for name, s in status.items()}
+    assert states == {"cert-healthy": 0, "cert-expiring": 2, "versions-healthy": 0, "starttls-healthy": 0,
+                      "starttls-missing": 2}, "\n".join(f'{n}: {s["plugin_output"]}' for n, s in status.items())
+    assert status["cert-healthy"]["plugin_output"].startswith(f"TLS_CERT OK - localhost:{ports['healthy']} CN=localhost")
+    assert re.match(r"days_left=(199\.\d+|200);30:;14: days_left_chain1=[\d.]+;30:;14: time=[\d.]+s",
+                    status["cert-healthy"]["performance_data"]), status["cert-healthy"]
+    assert "expires in" in status["cert-expiring"]["plugin_output"]
+    assert status["versions-healthy"]["performance_data"].startswith("sslv2=0 sslv3=0 tls1_0=0 tls1_1=0 tls1_2=1 tls1_3=1")
+    assert "STARTTLS offered" in status["starttls-healthy"]["plugin_output"]
+    assert "time_banner=" in status["starttls-healthy"]["performance_data"]
+    assert "STARTTLS not offered" in status["starttls-missing"]["plugin_output"]
+
+
+def test_rpm_builds_with_rpmbuild_and_installs_into_libdir():
+    out = Path(tempfile.mkdtemp(prefix="rpm-"))
+    try:
+        result = subprocess.run([str(ROOT / "packaging" / "build-rpm.sh"), str(out)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        package = result.stdout.strip().splitlines()[-1]
+        files = subprocess.run(["rpm", "-qlp", package], capture_output=True, text=True).stdout
+        libdir = subprocess.run(["rpm", "--eval", "%{_libdir}"], capture_output=True, text=True).stdout.strip()
+        for plugin in PLUGINS:
+            assert f"{libdir}/nagios/plugins/{plugin}\n" in files
+            assert f"/usr/share/man/man1/{plugin}.1" in files
+        assert "/usr/share/icinga2/include/plugins-contrib.d/tls-checks.conf" in files
+    finally:
+        shutil.rmtree(out)
