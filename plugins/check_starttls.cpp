@@ -42,18 +42,6 @@ std::string joined(const std::vector<std::string>& items) {
     return out.empty() ? "none" : out;
 }
 
-plugin::Perfdata seconds(std::string label, double value) {
-    plugin::Perfdata item;
-    item.label = std::move(label);
-    item.value = value;
-    item.unit = plugin::Unit::seconds;
-    item.decimals = 3;
-    return item;
-}
-
-double between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
-    return std::chrono::duration<double>(to - from).count();
-}
 
 plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto started = std::chrono::steady_clock::now();
@@ -84,10 +72,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     plugin::Report report(std::string(identity.prefix));
     const std::string where = name + " on " + runner::target_from(connection).display() + ":";
     report.set_context(where);
-    const auto finish = [&](plugin::Report& done) {
-        done.add_perfdata(seconds("time", between(started, std::chrono::steady_clock::now())));
-        return plugin::PluginOutput{plugin::exit_code(done.state()), done.render(connection.verbosity)};
-    };
+    const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
 
     auto opened = runner::open_tls(connection, protocol, deadline);
     if (!opened) {
@@ -125,9 +110,9 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     }
     link.session.close();
 
-    report.add_perfdata(seconds("time_banner", between(link.connected_at, dialog.greeting_at)));
-    report.add_perfdata(seconds("time_starttls", between(dialog.greeting_at, dialog.upgrade_at)));
-    report.add_perfdata(seconds("time_handshake", between(dialog.upgrade_at, link.handshake_done_at)));
+    report.add_perfdata(plugin::seconds_perfdata("time_banner", dialog.greeting_at - link.connected_at));
+    report.add_perfdata(plugin::seconds_perfdata("time_starttls", dialog.upgrade_at - dialog.greeting_at));
+    report.add_perfdata(plugin::seconds_perfdata("time_handshake", link.handshake_done_at - dialog.upgrade_at));
     return finish(report);
 }
 

@@ -207,15 +207,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     plugin::Report report(std::string(identity.prefix));
     const std::string where = runner::target_from(connection).display();
     report.set_context(where);
-    const auto finish = [&](plugin::Report& done) {
-        plugin::Perfdata time;
-        time.label = "time";
-        time.unit = plugin::Unit::seconds;
-        time.decimals = 3;
-        time.value = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        done.add_perfdata(std::move(time));
-        return plugin::PluginOutput{plugin::exit_code(done.state()), done.render(connection.verbosity)};
-    };
+    const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
 
     auto endpoints = runner::resolve_target(connection, deadline);
     if (!endpoints) {

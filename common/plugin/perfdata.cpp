@@ -35,6 +35,15 @@ std::string format_label(std::string_view raw) {
 
 }  // namespace
 
+Perfdata seconds_perfdata(std::string label, std::chrono::duration<double> value) {
+    Perfdata item;
+    item.label = std::move(label);
+    item.value = value.count();
+    item.unit = Unit::seconds;
+    item.decimals = 3;
+    return item;
+}
+
 std::string format_perfdata(const Perfdata& item) {
     std::string fields[4];
     if (item.warning) fields[0] = item.warning->text;

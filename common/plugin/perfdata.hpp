@@ -1,6 +1,7 @@
 #pragma once
 // Performance data: 'label'=value[UOM];[warn];[crit];[min];[max]
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,9 @@ struct Perfdata {
     std::optional<double> min;
     std::optional<double> max;
 };
+
+// A duration in seconds with millisecond resolution ("time=0.012s").
+Perfdata seconds_perfdata(std::string label, std::chrono::duration<double> value);
 
 // One item, formatted per the guidelines: the label is quoted when it holds a space, '=' and '\''
 // (which no quoting can carry) become '_', '.' is the decimal point, empty trailing fields dropped.

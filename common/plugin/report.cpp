@@ -59,4 +59,9 @@ std::string Report::render(int verbosity) const {
     return out;
 }
 
+PluginOutput finish_report(Report& report, std::chrono::steady_clock::time_point started, int verbosity) {
+    report.add_perfdata(seconds_perfdata("time", std::chrono::steady_clock::now() - started));
+    return PluginOutput{exit_code(report.state()), report.render(verbosity)};
+}
+
 }  // namespace tls_checks::plugin

@@ -2,10 +2,12 @@
 // The result of one plugin run: findings with states (worst wins), informational lines and
 // perfdata, rendered once into the monitoring plugin format.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "plugin/perfdata.hpp"
+#include "plugin/run.hpp"
 #include "plugin/status.hpp"
 
 namespace tls_checks::plugin {
@@ -49,6 +51,9 @@ private:
     std::vector<std::string> details_;
     std::vector<Perfdata> perfdata_;
 };
+
+// The end of every check: adds the run's "time" perfdata (seconds since `started`) and renders.
+PluginOutput finish_report(Report& report, std::chrono::steady_clock::time_point started, int verbosity);
 
 // Maximum size of everything a plugin prints (Nagios 4 reads 8 KiB; NRPE less).
 inline constexpr std::size_t max_output_bytes = 4000;

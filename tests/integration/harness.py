@@ -112,31 +112,16 @@ class ScriptedServer:
         self.close()
 
 
-class SilentServer:
+class SilentServer(ScriptedServer):
     """Accepts connections and never says a word: a hostile server no real one imitates."""
 
     def __init__(self):
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.port = self.listener.getsockname()[1]
-        self.accepted = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            self.accepted.append(connection)
+        self.closing = threading.Event()
+        super().__init__(lambda connection: self.closing.wait(30))
 
     def close(self):
-        self.listener.close()
-        for connection in self.accepted:
-            connection.close()
+        self.closing.set()
+        super().close()
 
 
 @dataclass
