@@ -29,6 +29,14 @@ def _owned_copy(source, destination, user, mode=0o600):
     return Path(destination)
 
 
+def _key_and_full_chain(directory, chain, name):
+    """The key (root-only) and the leaf followed by its intermediates, as most daemons want them."""
+    key = _owned_copy(chain.key, Path(directory) / f"{name}.key", "root")
+    certificate = Path(directory) / f"{name}.pem"
+    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    return key, certificate
+
+
 def _open_tree(path):
     """Daemons that drop privileges must be able to walk to their files."""
     path = Path(path)
@@ -101,9 +109,7 @@ def dovecot(processes, directory, chain):
     for sub in ("run", "state", "home"):
         (directory / sub).mkdir()
         (directory / sub).chmod(0o755)
-    key = _owned_copy(chain.key, directory / "dovecot.key", "root")
-    certificate = directory / "dovecot.pem"
-    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    key, certificate = _key_and_full_chain(directory, chain, "dovecot")
     dovenull = pwd.getpwnam("dovenull")
     sasl_socket = directory / "run" / "auth-postfix"
     _write(directory / "dovecot.conf", f"""
@@ -178,9 +184,7 @@ def slapd(processes, directory, chain, tls=True):
     port = free_port()
     database = directory / "db"
     database.mkdir()
-    key = _owned_copy(chain.key, directory / "slapd.key", "root")
-    certificate = directory / "slapd.pem"
-    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    key, certificate = _key_and_full_chain(directory, chain, "slapd")
     lines = [
         "include /etc/ldap/schema/core.schema",
         f"pidfile {directory}/slapd.pid",
@@ -205,9 +209,7 @@ def vsftpd(processes, directory, chain, tls=True):
     port = free_port()
     empty = directory / "empty"
     empty.mkdir()
-    key = _owned_copy(chain.key, directory / "vsftpd.key", "root")
-    certificate = directory / "vsftpd.pem"
-    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    key, certificate = _key_and_full_chain(directory, chain, "vsftpd")
     tls_lines = f"""
         ssl_enable=YES
         rsa_cert_file={certificate}
@@ -290,9 +292,7 @@ def prosody(processes, directory, chain, domain="example.test"):
     ports = {"xmpp": free_port(), "xmpp-server": free_port()}
     data = directory / "data"
     data.mkdir()
-    key = _owned_copy(chain.key, directory / "prosody.key", "root")
-    certificate = directory / "prosody.pem"
-    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    key, certificate = _key_and_full_chain(directory, chain, "prosody")
     _write(directory / "prosody.cfg.lua", f"""
         run_as_root = true
         daemonize = false
@@ -327,9 +327,7 @@ def inspircd(processes, directory, chain):
     directory = Path(directory)
     _open_tree(directory)
     port = free_port()
-    key = _owned_copy(chain.key, directory / "irc.key", "root")
-    certificate = directory / "irc.pem"
-    certificate.write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    key, certificate = _key_and_full_chain(directory, chain, "irc")
     _write(directory / "inspircd.conf", f"""
         <server name="irc.example.test" description="tls-checks test" network="Test">
         <admin name="Test" nick="test" email="test@example.test">

@@ -265,11 +265,8 @@ def test_data_injected_after_the_go_ahead_is_refused_before_any_tls():
 
 
 def test_silent_server_ends_within_the_limit_with_the_timeout_state():
-    server = SilentServer()
-    try:
+    with SilentServer() as server:
         run = starttls(server.port, "imap", "-t", "2:unknown")
-    finally:
-        server.close()
     assert run.status == "UNKNOWN", run.stdout
     assert "timed out" in run.summary
     assert 1.9 < run.elapsed < 3.0

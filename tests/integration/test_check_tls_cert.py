@@ -226,11 +226,8 @@ def test_unresolvable_name_is_critical():
 
 @pytest.mark.parametrize("timeout, state", [("2", "CRITICAL"), ("2:unknown", "UNKNOWN"), ("2:warning", "WARNING")])
 def test_silent_server_ends_within_the_limit_with_the_timeout_state(timeout, state):
-    server = SilentServer()
-    try:
+    with SilentServer() as server:
         run = check(server.port, "-t", timeout)
-    finally:
-        server.close()
     assert run.status == state, run.stdout
     assert "timed out" in run.summary
     assert 1.9 < run.elapsed < 3.0  # -t plus a small margin, never a hang

@@ -205,11 +205,8 @@ def test_server_that_closes_silently_accepts_nothing_and_is_critical():
 
 @pytest.mark.parametrize("timeout, state", [("2", "CRITICAL"), ("2:unknown", "UNKNOWN")])
 def test_server_that_never_answers_ends_within_the_limit_with_the_timeout_state(timeout, state):
-    server = SilentServer()
-    try:
+    with SilentServer() as server:
         run = check(server.port, "-t", timeout)
-    finally:
-        server.close()
     assert run.status == state, run.stdout
     assert "no probe was answered within 2 s" in run.summary
     assert 1.9 < run.elapsed < 3.0
