@@ -5,6 +5,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "net/host_name.hpp"
 #include "plugin/number.hpp"
 #include "plugin/sanitize.hpp"
 
@@ -65,6 +66,14 @@ std::string strip_brackets(std::string text) {
 }
 
 }  // namespace
+
+Expected<std::string, OptionError> host_option(const std::string& text, std::string_view option) {
+    const std::string name = strip_brackets(text);
+    if (!plausible_host(name)) return unexpected(OptionError{"bad " + std::string(option) + " '" + name + "'"});
+    auto normalized = net::normalize_host_name(name);
+    if (!normalized) return unexpected(OptionError{"bad " + std::string(option) + ": " + normalized.error().message});
+    return std::move(*normalized);
+}
 
 std::optional<long> parse_integer(std::string_view text, long min, long max) {
     long value = 0;
@@ -151,10 +160,13 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
         return EarlyExit{3, std::string(identity.program) + " " + TLS_CHECKS_VERSION + "\n"};
     }
 
-    if (!values.count("hostname")) return usage_error(identity, "-H/--hostname is required");
-    connection.hostname = strip_brackets(values["hostname"].as<std::string>());
-    if (!plausible_host(connection.hostname))
-        return usage_error(identity, "bad -H/--hostname '" + connection.hostname + "'");
+    const bool offline = !identity.offline_option.empty() && values.count(std::string(identity.offline_option)) > 0;
+    if (!values.count("hostname") && !offline) return usage_error(identity, "-H/--hostname is required");
+    if (values.count("hostname")) {
+        auto hostname = host_option(values["hostname"].as<std::string>(), "-H/--hostname");
+        if (!hostname) return usage_error(identity, hostname.error().message);
+        connection.hostname = std::move(*hostname);
+    }
     if (values.count("address")) {
         connection.address = strip_brackets(values["address"].as<std::string>());
         if (!plausible_host(*connection.address))
@@ -173,8 +185,9 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
     if (v4 && v6) return usage_error(identity, "-4 and -6 exclude each other");
     connection.ip_version = v4 ? IpVersion::v4 : v6 ? IpVersion::v6 : IpVersion::any;
     if (values.count("sni")) {
-        connection.sni = values["sni"].as<std::string>();
-        if (!plausible_host(*connection.sni)) return usage_error(identity, "bad --sni '" + *connection.sni + "'");
+        auto sni = host_option(values["sni"].as<std::string>(), "--sni");
+        if (!sni) return usage_error(identity, sni.error().message);
+        connection.sni = std::move(*sni);
     }
     if (values.count("timeout")) {
         const auto& text = values["timeout"].as<std::string>();

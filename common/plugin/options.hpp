@@ -10,6 +10,7 @@
 #include <string_view>
 #include <variant>
 
+#include "base/expected.hpp"
 #include "plugin/run.hpp"
 #include "plugin/status.hpp"
 
@@ -21,6 +22,9 @@ struct PluginIdentity {
     std::string_view purpose;       // one sentence for --help
     std::string_view usage;         // "-H host [-p port] [-w days] [-c days] ..." (fits 80 columns)
     std::uint16_t default_port = 443;
+    // An option of the plugin's own that makes it work without a network target (check_tls_cert
+    // --file): when given, -H is not required.
+    std::string_view offline_option = {};
 };
 
 enum class IpVersion { any, v4, v6 };
@@ -62,6 +66,14 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
 // "PREFIX UNKNOWN - <message>" and a short usage line, for errors found in the plugin's own
 // options after parsing.
 EarlyExit usage_error(const PluginIdentity& identity, std::string_view message);
+
+// A host name option (-H, --sni, --name) as SNI, matching and DNS want it: brackets around an
+// IPv6 literal and one trailing dot removed, a U-label converted to its A-label; an error
+// message naming the option otherwise.
+struct OptionError {
+    std::string message;
+};
+Expected<std::string, OptionError> host_option(const std::string& text, std::string_view option);
 
 // Strict parsers for option values; nullopt means malformed.
 std::optional<std::uint16_t> parse_port(std::string_view text);
