@@ -1,8 +1,11 @@
 #pragma once
-// RAII owners for the OpenSSL objects this project touches, and the error-queue reader.
+// RAII owners for the OpenSSL objects this project touches, the one initialisation, and the
+// error-queue reader.
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -25,6 +28,15 @@ using X509StorePtr = std::unique_ptr<X509_STORE, OpenSslDeleter<&X509_STORE_free
 using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpenSslDeleter<&X509_STORE_CTX_free>>;
 using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<&BIO_free_all>>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<&EVP_PKEY_free>>;
+using Pkcs12Ptr = std::unique_ptr<PKCS12, OpenSslDeleter<&PKCS12_free>>;
+
+// Memory OpenSSL allocated for the caller (PEM_read_bio's name, header and data). OPENSSL_free
+// is a macro, hence no OpenSslDeleter.
+struct OpenSslFree {
+    void operator()(void* memory) const noexcept { OPENSSL_free(memory); }
+};
+template <class T>
+using OpenSslMemoryPtr = std::unique_ptr<T, OpenSslFree>;
 
 inline void free_x509_stack(STACK_OF(X509) * stack) noexcept { sk_X509_pop_free(stack, X509_free); }
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), OpenSslDeleter<&free_x509_stack>>;
@@ -34,6 +46,10 @@ inline X509Ptr share(X509* certificate) {
     if (certificate != nullptr) X509_up_ref(certificate);
     return X509Ptr(certificate);
 }
+
+// Initialises OpenSSL for a plugin run; every entry point into OpenSSL calls it first (the
+// handshake, certificate files), because its flags only count on the first initialisation.
+void init_openssl() noexcept;
 
 // Drains OpenSSL's error queue into one line ("error:0A000086:SSL routines::certificate verify
 // failed; ..."), or returns `fallback` when the queue is empty.
