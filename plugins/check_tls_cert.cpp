@@ -1,20 +1,19 @@
-// check_tls_cert: is the certificate chain a service presents valid, trusted, matching the
-// name, made of strong keys and signatures, and far enough from expiry?
+// check_tls_cert: is the certification path clients build from what a service sends valid,
+// trusted, matching the name, made of strong keys and signatures, and far enough from expiry
+// (relative to its lifetime)? Also for certificate files on disk (--file).
 
-#include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "plugin/number.hpp"
+#include "plugin/expiry_threshold.hpp"
 #include "plugin/options.hpp"
-#include "plugin/range.hpp"
 #include "plugin/report.hpp"
 #include "plugin/run.hpp"
+#include "runner/certificate_judgement.hpp"
 #include "runner/connection.hpp"
-#include "tls/certificate.hpp"
-#include "tls/name_match.hpp"
-#include "tls/verify.hpp"
+#include "tls/certificate_file.hpp"
 
 namespace po = boost::program_options;
 using namespace tls_checks;
@@ -24,40 +23,44 @@ namespace {
 
 constexpr plugin::PluginIdentity identity{
     "TLS_CERT", "check_tls_cert",
-    "checks the expiry, trust, name, keys and signatures of a service's certificate chain",
-    "-H host [-I addr] [-p port] [-w days] [-c days] [-t sec]", 443};
+    "checks the expiry, trust, name, keys and signatures of a service's certificate path",
+    "[-H host [-p port] | --file PATH] [-w when] [-c when]", 443, "file"};
 
 struct Config {
-    plugin::Range warning;
-    plugin::Range critical;
-    bool leaf_only = false;
-    tls::TrustAnchors anchors;
-    bool ignore_trust = false;
-    std::string reference_name;
-    bool ignore_name = false;
-    long min_key_bits = 2048;
-    long min_ec_key_bits = 256;
+    runner::CertificatePolicy policy;
+    std::optional<std::string> file;
+    std::optional<std::string> password_file;
 };
 
 po::options_description certificate_options() {
     po::options_description options("Certificate options", 80);
     // clang-format off
     options.add_options()
-        ("warning,w", po::value<std::string>()->value_name("DAYS")->default_value("30"),
-            "WARNING when fewer than DAYS days are left (or a range on days left)")
-        ("critical,c", po::value<std::string>()->value_name("DAYS")->default_value("14"),
-            "CRITICAL when fewer than DAYS days are left (or a range on days left)")
-        ("leaf-only", po::bool_switch(), "check the expiry, key and signature of the leaf only")
+        ("warning,w", po::value<std::string>()->value_name("WHEN"),
+            "WARNING when less than WHEN is left: DAYS, a duration (36h, 90m, 10d), a percentage "
+            "of the certificate's lifetime (33%), or a range on days left (default: min(30 days, "
+            "1/3 of the lifetime))")
+        ("critical,c", po::value<std::string>()->value_name("WHEN"),
+            "CRITICAL when less than WHEN is left, in the same forms (default: min(14 days, 1/6 "
+            "of the lifetime))")
+        ("leaf-only", po::bool_switch(),
+            "apply -w/-c to the leaf only (expired or not yet valid path elements stay CRITICAL)")
         ("ca-file", po::value<std::string>()->value_name("FILE"), "trust the CAs in this PEM file")
         ("ca-path", po::value<std::string>()->value_name("DIR"), "trust the CAs in this hashed directory")
-        ("ignore-trust", po::bool_switch(), "do not verify the chain against trusted CAs")
+        ("ignore-trust", po::bool_switch(), "do not report an untrusted path")
         ("name", po::value<std::string>()->value_name("NAME"),
             "match the certificate against NAME instead of --sni or -H")
         ("ignore-name", po::bool_switch(), "do not match the certificate against a name")
         ("min-key-bits", po::value<long>()->value_name("BITS")->default_value(2048),
             "WARNING for RSA and DSA keys shorter than BITS")
         ("min-ec-key-bits", po::value<long>()->value_name("BITS")->default_value(256),
-            "WARNING for EC keys shorter than BITS");
+            "WARNING for EC keys shorter than BITS")
+        ("file", po::value<std::string>()->value_name("PATH"),
+            "judge the certificate chain in this file (PEM, DER or PKCS#12) instead of connecting")
+        ("password-file", po::value<std::string>()->value_name("FILE"),
+            "with --file: the PKCS#12 password is the first line of FILE")
+        ("purpose", po::value<std::string>()->value_name("USE")->default_value("server"),
+            "what the certificate is for: server, client, any");
     // clang-format on
     return options;
 }
@@ -66,102 +69,88 @@ struct ConfigError {
     std::string message;
 };
 
+Expected<plugin::ExpiryThreshold, ConfigError> threshold(const po::variables_map& values, const char* name,
+                                                         plugin::ExpiryThreshold fallback) {
+    if (!values.count(name)) return fallback;
+    auto parsed = plugin::parse_expiry_threshold(values[name].as<std::string>());
+    if (auto* error = std::get_if<plugin::RangeError>(&parsed))
+        return unexpected(ConfigError{std::string("bad --") + name + ": " + error->message});
+    return std::get<plugin::ExpiryThreshold>(std::move(parsed));
+}
+
 Expected<Config, ConfigError> read_config(const po::variables_map& values, const plugin::ConnectionOptions& connection) {
     Config config;
-    const auto threshold = [&](const char* name, plugin::Range& into) -> std::optional<ConfigError> {
-        auto parsed = plugin::parse_days_threshold(values[name].as<std::string>());
-        if (auto* error = std::get_if<plugin::RangeError>(&parsed))
-            return ConfigError{std::string("bad --") + name + ": " + error->message};
-        into = std::get<plugin::Range>(parsed);
-        return std::nullopt;
-    };
-    if (auto error = threshold("warning", config.warning)) return unexpected(*error);
-    if (auto error = threshold("critical", config.critical)) return unexpected(*error);
-    config.leaf_only = values["leaf-only"].as<bool>();
-    if (values.count("ca-file")) config.anchors.ca_file = values["ca-file"].as<std::string>();
-    if (values.count("ca-path")) config.anchors.ca_path = values["ca-path"].as<std::string>();
-    config.ignore_trust = values["ignore-trust"].as<bool>();
-    config.ignore_name = values["ignore-name"].as<bool>();
-    config.reference_name = values.count("name") ? values["name"].as<std::string>()
-                                                 : connection.sni.value_or(connection.hostname);
-    config.min_key_bits = values["min-key-bits"].as<long>();
-    config.min_ec_key_bits = values["min-ec-key-bits"].as<long>();
-    if (config.min_key_bits < 0 || config.min_key_bits > 65536)
+    auto& policy = config.policy;
+    auto warning = threshold(values, "warning", plugin::default_warning_threshold());
+    if (!warning) return unexpected(warning.error());
+    auto critical = threshold(values, "critical", plugin::default_critical_threshold());
+    if (!critical) return unexpected(critical.error());
+    policy.warning = std::move(*warning);
+    policy.critical = std::move(*critical);
+    policy.leaf_only = values["leaf-only"].as<bool>();
+    if (values.count("ca-file")) policy.anchors.ca_file = values["ca-file"].as<std::string>();
+    if (values.count("ca-path")) policy.anchors.ca_path = values["ca-path"].as<std::string>();
+    policy.check_trust = !values["ignore-trust"].as<bool>();
+    policy.min_key_bits = values["min-key-bits"].as<long>();
+    policy.min_ec_key_bits = values["min-ec-key-bits"].as<long>();
+    if (policy.min_key_bits < 0 || policy.min_key_bits > 65536)
         return unexpected(ConfigError{"bad --min-key-bits: want 0-65536"});
-    if (config.min_ec_key_bits < 0 || config.min_ec_key_bits > 1024)
+    if (policy.min_ec_key_bits < 0 || policy.min_ec_key_bits > 1024)
         return unexpected(ConfigError{"bad --min-ec-key-bits: want 0-1024"});
-    if (config.ignore_trust && (config.anchors.ca_file || config.anchors.ca_path))
+    if (!policy.check_trust && (policy.anchors.ca_file || policy.anchors.ca_path))
         return unexpected(ConfigError{"--ignore-trust and --ca-file/--ca-path exclude each other"});
+    const auto& purpose = values["purpose"].as<std::string>();
+    if (purpose == "server") policy.purpose = tls::Purpose::tls_server;
+    else if (purpose == "client") policy.purpose = tls::Purpose::tls_client;
+    else if (purpose == "any") policy.purpose = tls::Purpose::any;
+    else return unexpected(ConfigError{"bad --purpose '" + purpose + "': want server, client or any"});
+
+    if (values.count("file")) config.file = values["file"].as<std::string>();
+    if (values.count("password-file")) config.password_file = values["password-file"].as<std::string>();
+    if (config.password_file && !config.file) return unexpected(ConfigError{"--password-file goes with --file"});
+    if (config.file) {
+        for (const char* network : {"hostname", "address", "port", "sni", "starttls", "ipv4", "ipv6"}) {
+            if (values.count(network) && !values[network].defaulted())
+                return unexpected(ConfigError{std::string("--file reads a certificate file: --") + network +
+                                              " does not apply (use --name for the name to match)"});
+        }
+    }
+
+    // The name to match: --name, else (when connecting) --sni, else -H; with --file only --name.
+    if (values.count("name")) {
+        auto name = plugin::host_option(values["name"].as<std::string>(), "--name");
+        if (!name) return unexpected(ConfigError{name.error().message});
+        policy.reference_name = std::move(*name);
+    } else if (!config.file) {
+        policy.reference_name = connection.sni.value_or(connection.hostname);
+    }
+    if (values["ignore-name"].as<bool>()) policy.reference_name.reset();
     return config;
 }
 
-std::string utc_date(std::int64_t epoch) {
-    const auto seconds = static_cast<std::time_t>(epoch);
-    std::tm broken_down{};
-    if (gmtime_r(&seconds, &broken_down) == nullptr) return "?";
-    char text[32];
-    if (std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &broken_down) == 0) return "?";
-    return text;
-}
-
-double days_left(const tls::CertificateFacts& facts, std::int64_t now) {
-    return static_cast<double>(facts.not_after - now) / 86400.0;
-}
-
-std::string days_text(double days) { return plugin::format_decimal(days, 1) + (days == 1.0 ? " day" : " days"); }
-
-// "chain[1] CN=Intermediate CA"; the leaf is simply "CN=leaf".
-std::string element_name(std::size_t index, const tls::CertificateFacts& facts) {
-    if (index == 0) return tls::short_name(facts);
-    return "chain[" + std::to_string(index) + "] " + tls::short_name(facts);
-}
-
-void judge_validity(plugin::Report& report, const Config& config, std::size_t index, const tls::CertificateFacts& facts,
-                    std::int64_t now) {
-    const std::string name = element_name(index, facts);
-    const double left = days_left(facts, now);
-    if (now < facts.not_before) {
-        report.add(State::critical, name + " is not yet valid (valid from " + utc_date(facts.not_before) + ")");
-    } else if (left < 0) {
-        report.add(State::critical, name + " expired " + days_text(-left) + " ago (" + utc_date(facts.not_after) + ")");
-    } else {
-        const State state = config.critical.alerts(left)  ? State::critical
-                            : config.warning.alerts(left) ? State::warning
-                                                          : State::ok;
-        report.add(state, name + " expires in " + days_text(left) + " (" + utc_date(facts.not_after) + ")");
+plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono::steady_clock::time_point started) {
+    plugin::Report report(std::string(identity.prefix));
+    std::optional<std::string> password;
+    if (config.password_file) {
+        auto read = tls::read_password_file(*config.password_file);
+        if (!read) {
+            report.add(State::unknown, read.error().message);
+            return plugin::finish_report(report, started, verbosity);
+        }
+        password = std::move(*read);
     }
-
-    plugin::Perfdata perf;
-    perf.label = index == 0 ? "days_left" : "days_left_chain" + std::to_string(index);
-    perf.value = left;
-    perf.decimals = 2;
-    perf.warning = config.warning;
-    perf.critical = config.critical;
-    report.add_perfdata(std::move(perf));
-}
-
-void judge_strength(plugin::Report& report, const Config& config, std::size_t index, const tls::CertificateFacts& facts) {
-    const std::string name = element_name(index, facts);
-    // A self-signed root's own signature is never checked by anyone; its key still matters.
-    if (facts.signature.weak_digest && !facts.self_signed)
-        report.add(State::critical, name + " has a weak signature (" + facts.signature.algorithm + ")");
-    const auto& key = facts.key;
-    if ((key.type == "RSA" || key.type == "DSA") && key.bits < config.min_key_bits) {
-        report.add(State::warning, name + " has a weak " + key.type + " key (" + std::to_string(key.bits) + " bits < " +
-                                       std::to_string(config.min_key_bits) + ")");
-    } else if (key.type == "EC" && key.bits < config.min_ec_key_bits) {
-        report.add(State::warning, name + " has a weak EC key (" + std::to_string(key.bits) + " bits < " +
-                                       std::to_string(config.min_ec_key_bits) + ")");
+    auto certificates = tls::load_certificate_file(*config.file, password);
+    if (!certificates) {
+        report.add(State::unknown, certificates.error().message);  // names the file itself
+        return plugin::finish_report(report, started, verbosity);
     }
-}
-
-std::string describe_element(std::size_t index, const tls::CertificateFacts& facts, std::int64_t now) {
-    std::string key = facts.key.type + " " + std::to_string(facts.key.bits) + " bits";
-    if (!facts.key.curve.empty()) key += " (" + facts.key.curve + ")";
-    return "chain[" + std::to_string(index) + "] subject: " + facts.subject + "; issuer: " + facts.issuer +
-           "; not after: " + utc_date(facts.not_after) + " (" + plugin::format_decimal(days_left(facts, now), 2) +
-           " days); key: " + key + "; signature: " + facts.signature.algorithm + "; serial: " + facts.serial +
-           "; sha256: " + facts.sha256_fingerprint;
+    report.set_context(*config.file);
+    if (auto judged = runner::judge_certificates(report, *certificates, config.policy, runner::KeyUse::unknown,
+                                                 std::time(nullptr));
+        !judged) {
+        report.add(State::unknown, judged.error());
+    }
+    return plugin::finish_report(report, started, verbosity);
 }
 
 plugin::PluginOutput check(int argc, const char* const* argv) {
@@ -172,9 +161,11 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto connection = runner::with_protocol_port(command_line.connection);
     const auto config_or_error = read_config(command_line.values, connection);
     if (!config_or_error) return plugin::usage_error(identity, config_or_error.error().message).output_of();
+    const Config& config = *config_or_error;
+    if (config.file) return check_file(config, connection.verbosity, started);
+
     const auto protocol = runner::starttls_protocol(connection);
     if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
-    const Config& config = *config_or_error;
     const auto deadline = runner::deadline_from(connection);
 
     plugin::Report report(std::string(identity.prefix));
@@ -186,56 +177,17 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         report.add(opened.error().state, opened.error().message);
         return finish(report);
     }
-    tls::TlsSession* session = &opened->session;
-    session->close();
+    tls::TlsSession& session = opened->session;
+    session.close();
     if (*protocol) report.add_detail("via STARTTLS (" + std::string(starttls::info(**protocol).name) + ")");
-    report.add_detail("negotiated " + session->protocol + " " + session->cipher);
+    report.add_detail("negotiated " + session.protocol + " " + session.cipher);
 
-    const std::int64_t now = std::time(nullptr);
-    std::vector<tls::CertificateFacts> chain;
-    for (const auto& certificate : session->peer_chain) chain.push_back(tls::describe_certificate(certificate.get()));
-    const std::size_t judged = config.leaf_only ? 1 : chain.size();
-
-    for (std::size_t i = 0; i < judged; ++i) judge_validity(report, config, i, chain[i], now);
-    for (std::size_t i = 0; i < judged; ++i) judge_strength(report, config, i, chain[i]);
-
-    if (!config.ignore_name) {
-        const auto match = tls::match_certificate_name(chain.front().names, config.reference_name);
-        if (match.matched()) {
-            report.add_detail("name " + config.reference_name + " matches " + match.entry);
-        } else {
-            report.add(State::critical, "name mismatch: " + config.reference_name + " is not in " +
-                                            tls::describe_names(chain.front().names));
-        }
+    const auto key_use =
+        session.server_signed_key_exchange ? runner::KeyUse::signed_key_exchange : runner::KeyUse::rsa_key_exchange;
+    if (auto judged = runner::judge_certificates(report, session.peer_chain, config.policy, key_use, std::time(nullptr));
+        !judged) {
+        report.add(State::unknown, judged.error());
     }
-
-    if (!config.ignore_trust) {
-        auto verified = tls::verify_chain(session->peer_chain, config.anchors);
-        if (!verified) {
-            report.add(State::unknown, verified.error());
-        } else if (verified->trusted()) {
-            report.add_detail("chain is trusted");
-        } else {
-            for (const auto& problem : verified->problems) {
-                report.add(State::critical, "untrusted: " + problem.reason + " (depth " + std::to_string(problem.depth) +
-                                                (problem.subject.empty() ? "" : ", " + problem.subject) + ")");
-            }
-        }
-    }
-
-    // OK summary: the leaf, and the element that expires first when that is not the leaf.
-    std::size_t soonest = 0;
-    for (std::size_t i = 1; i < judged; ++i) {
-        if (chain[i].not_after < chain[soonest].not_after) soonest = i;
-    }
-    std::string ok = tls::short_name(chain.front()) + " expires in " + days_text(days_left(chain.front(), now)) + " (" +
-                     utc_date(chain.front().not_after) + ")";
-    if (soonest != 0) {
-        ok += "; " + element_name(soonest, chain[soonest]) + " expires first, in " +
-              days_text(days_left(chain[soonest], now));
-    }
-    report.set_ok_summary(ok);
-    for (std::size_t i = 0; i < chain.size(); ++i) report.add_detail(describe_element(i, chain[i], now));
     return finish(report);
 }
 

@@ -37,10 +37,17 @@ std::string Report::render(int verbosity) const {
     if (!context_.empty()) summary = summary.empty() ? context_ : context_ + context_separator_ + summary;
 
     std::string out = prefix_ + " " + std::string(state_name(overall)) + " - " + sanitize_text(summary, 400);
-    if (!perfdata_.empty()) {
-        out += " |";
-        for (const auto& item : perfdata_) out += " " + format_perfdata(item);
+    // Perfdata is bounded in number by design (per path element, never per certificate sent);
+    // this bound only keeps the promise of max_output_bytes if a plugin ever breaks that. The
+    // last item (the run's time) is kept.
+    std::string perfdata;
+    for (std::size_t i = 0; i < perfdata_.size(); ++i) {
+        const std::string item = " " + format_perfdata(perfdata_[i]);
+        const bool last = i + 1 == perfdata_.size();
+        if (!last && perfdata.size() + item.size() > max_perfdata_bytes - 64) continue;
+        perfdata += item;
     }
+    if (!perfdata.empty()) out += " |" + perfdata;
     out += "\n";
 
     if (verbosity > 0 || overall != State::ok) {

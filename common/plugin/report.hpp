@@ -55,7 +55,10 @@ private:
 // The end of every check: adds the run's "time" perfdata (seconds since `started`) and renders.
 PluginOutput finish_report(Report& report, std::chrono::steady_clock::time_point started, int verbosity);
 
-// Maximum size of everything a plugin prints (Nagios 4 reads 8 KiB; NRPE less).
+// Maximum size of everything a plugin prints, perfdata included (Nagios 4 reads 8 KiB; NRPE less).
 inline constexpr std::size_t max_output_bytes = 4000;
+// The share of the first line that perfdata may take: the summary (at most 400 bytes) and the
+// first reasons in the long output always keep their room.
+inline constexpr std::size_t max_perfdata_bytes = 1500;
 
 }  // namespace tls_checks::plugin

@@ -173,13 +173,18 @@ CertificateFacts describe_certificate(X509* certificate) {
     // Names and key identifiers only: checking the signature costs a public-key operation and
     // decides nothing here (a self-signed root is trusted or not by being in the store).
     facts.self_signed = X509_self_signed(certificate, 0) == 1;
+    const std::uint32_t extension_flags = X509_get_extension_flags(certificate);
+    facts.is_ca = (extension_flags & EXFLAG_CA) != 0;
+    facts.has_key_usage = (extension_flags & EXFLAG_KUSAGE) != 0;
+    if (facts.has_key_usage) facts.key_usage = X509_get_key_usage(certificate);
     return facts;
 }
 
 std::string short_name(const CertificateFacts& facts) {
     if (!facts.common_name.empty()) return "CN=" + facts.common_name;
+    if (auto alt_name = first_alt_name(facts.names); !alt_name.empty()) return alt_name;
     if (!facts.subject.empty()) return facts.subject;
-    return "(empty subject)";
+    return "serial " + facts.serial;
 }
 
 }  // namespace tls_checks::tls

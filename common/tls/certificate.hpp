@@ -35,11 +35,15 @@ struct CertificateFacts {
     std::string serial;           // hex
     std::string sha256_fingerprint;  // "AB:CD:..."
     bool self_signed = false;        // issuer == subject and its own key verifies it
+    bool is_ca = false;              // basicConstraints cA TRUE
+    bool has_key_usage = false;      // a keyUsage extension is present
+    std::uint32_t key_usage = 0;     // its KU_* bits (openssl/x509v3.h) when present
 };
 
 CertificateFacts describe_certificate(X509* certificate);
 
-// "CN=leaf.example" when the subject has a CN, the whole subject otherwise.
+// A label for messages: "CN=leaf.example" when the subject has a CN, else its first
+// subjectAltName ("DNS:leaf.example"), else the whole subject, else its serial number.
 std::string short_name(const CertificateFacts& facts);
 
 }  // namespace tls_checks::tls

@@ -18,12 +18,7 @@ void TlsSession::close() noexcept {
 namespace {
 
 Expected<SslCtxPtr, TlsError> make_context() {
-    // The handshake sets its whole policy itself, so the system openssl.cnf (whose
-    // system_default section would only be overridden) is not read on every run. A check is a
-    // short-lived process: freeing OpenSSL's tables at exit costs a twentieth of the run and
-    // gives nothing back to anyone. Both flags only count on the first initialisation, which
-    // this is: nothing touches OpenSSL before the first handshake.
-    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr);
+    init_openssl();
     SslCtxPtr context(SSL_CTX_new(TLS_client_method()));
     if (!context) return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
     SSL_CTX_set_security_level(context.get(), 0);
@@ -96,7 +91,12 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
     }
 
     session.protocol = SSL_get_version(ssl);
-    if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) session.cipher = SSL_CIPHER_get_name(cipher);
+    if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) {
+        session.cipher = SSL_CIPHER_get_name(cipher);
+        const int exchange = SSL_CIPHER_get_kx_nid(cipher);  // NID_kx_any: TLS 1.3, always signed
+        session.server_signed_key_exchange =
+            exchange == NID_kx_any || exchange == NID_kx_ecdhe || exchange == NID_kx_dhe;
+    }
     // On the client side the stack holds the leaf too, in the order the server sent it.
     if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
         for (int i = 0; i < sk_X509_num(chain); ++i) session.peer_chain.push_back(share(sk_X509_value(chain, i)));

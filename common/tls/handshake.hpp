@@ -26,6 +26,9 @@ struct TlsSession {
     SslPtr connection;
     std::string protocol;            // "TLSv1.3"
     std::string cipher;              // "TLS_AES_256_GCM_SHA384"
+    // The server proved its key with a signature (TLS 1.3, or an ECDHE/DHE suite) rather than
+    // by decrypting an RSA key exchange: the leaf needs digitalSignature (RFC 8446 4.4.2.2).
+    bool server_signed_key_exchange = false;
     std::vector<X509Ptr> peer_chain; // as presented, leaf first
 
     // Sends close_notify without waiting for the peer's answer.

@@ -14,25 +14,19 @@ namespace tls_checks::tls {
 namespace {
 
 struct Collector {
-    const std::vector<X509Ptr>* presented = nullptr;
     std::vector<VerifyProblem> problems;
 };
 
-bool was_presented(const std::vector<X509Ptr>& presented, const X509* certificate) {
-    return std::any_of(presented.begin(), presented.end(),
-                       [certificate](const X509Ptr& p) { return X509_cmp(p.get(), certificate) == 0; });
-}
-
-// Records every problem and lets verification go on, so that one run reports all of them.
+// Records every problem and lets verification go on, so that one run reports all of them and
+// the whole path is built even when something on it is wrong.
 int collect_problem(int ok, X509_STORE_CTX* context) {
     if (ok == 1) return 1;
     auto* collector = static_cast<Collector*>(X509_STORE_CTX_get_app_data(context));
     const int code = X509_STORE_CTX_get_error(context);
+    if (collector == nullptr || code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID)
+        return 1;  // judged with dates by the expiry check, on every element of the path
     const int depth = X509_STORE_CTX_get_error_depth(context);
     X509* certificate = X509_STORE_CTX_get_current_cert(context);
-    const bool validity_error = code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID;
-    if (collector == nullptr || (validity_error && certificate != nullptr && was_presented(*collector->presented, certificate)))
-        return 1;
     // OpenSSL follows a missing issuer with "unable to verify the first certificate" for the
     // same certificate: one fact, said twice. Keep the first.
     const bool seen = std::any_of(collector->problems.begin(), collector->problems.end(), [&](const VerifyProblem& p) {
@@ -117,46 +111,88 @@ Expected<X509StorePtr, std::string> make_store(const TrustAnchors& anchors, Syst
     return store;
 }
 
-Expected<VerifyResult, std::string> verify_with(const std::vector<X509Ptr>& presented, const TrustAnchors& anchors,
-                                                SystemStore system) {
-    auto store = make_store(anchors, system);
-    if (!store) return unexpected(std::move(store.error()));
-
-    X509StackPtr untrusted(sk_X509_new_null());
-    if (!untrusted) return unexpected(drain_openssl_errors());
-    for (std::size_t i = 1; i < presented.size(); ++i) {
-        if (sk_X509_push(untrusted.get(), presented[i].get()) <= 0) return unexpected(drain_openssl_errors());
-        X509_up_ref(presented[i].get());
-    }
-
-    X509StoreCtxPtr context(X509_STORE_CTX_new());
-    if (!context || X509_STORE_CTX_init(context.get(), store->get(), presented.front().get(), untrusted.get()) != 1)
-        return unexpected(drain_openssl_errors());
-    X509_STORE_CTX_set_purpose(context.get(), X509_PURPOSE_SSL_SERVER);
-    Collector collector;
-    collector.presented = &presented;
-    X509_STORE_CTX_set_app_data(context.get(), &collector);
-    X509_STORE_CTX_set_verify_cb(context.get(), collect_problem);
-    (void)X509_verify_cert(context.get());
-    ERR_clear_error();
-    return VerifyResult{std::move(collector.problems)};
-}
-
-bool issuer_missing(const VerifyResult& result) {
-    return std::any_of(result.problems.begin(), result.problems.end(), [](const VerifyProblem& p) {
+bool issuer_missing(const std::vector<VerifyProblem>& problems) {
+    return std::any_of(problems.begin(), problems.end(), [](const VerifyProblem& p) {
         return p.code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || p.code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
                p.code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || p.code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
     });
 }
 
+bool ends_short_of_anchor(const CertificationPath& path) {
+    return issuer_missing(path.problems) ||
+           std::any_of(path.problems.begin(), path.problems.end(), [](const VerifyProblem& p) {
+               return p.code == X509_V_ERR_CERT_CHAIN_TOO_LONG || p.code == X509_V_ERR_CERT_UNTRUSTED ||
+                      p.code == X509_V_ERR_CERT_REJECTED || p.code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+           });
+}
+
+int purpose_id(Purpose purpose) {
+    switch (purpose) {
+        case Purpose::tls_server: return X509_PURPOSE_SSL_SERVER;
+        case Purpose::tls_client: return X509_PURPOSE_SSL_CLIENT;
+        case Purpose::any: break;
+    }
+    return 0;
+}
+
+Expected<CertificationPath, std::string> build_with(const std::vector<X509Ptr>& sent, const TrustAnchors& anchors,
+                                                    Purpose purpose, SystemStore system) {
+    auto store = make_store(anchors, system);
+    if (!store) return unexpected(std::move(store.error()));
+
+    X509StackPtr untrusted(sk_X509_new_null());
+    if (!untrusted) return unexpected(drain_openssl_errors());
+    for (std::size_t i = 1; i < sent.size(); ++i) {
+        if (sk_X509_push(untrusted.get(), sent[i].get()) <= 0) return unexpected(drain_openssl_errors());
+        X509_up_ref(sent[i].get());
+    }
+
+    X509StoreCtxPtr context(X509_STORE_CTX_new());
+    if (!context || X509_STORE_CTX_init(context.get(), store->get(), sent.front().get(), untrusted.get()) != 1)
+        return unexpected(drain_openssl_errors());
+    // X509_V_FLAG_TRUSTED_FIRST is OpenSSL's default since 1.1.0: at every step an issuer from the
+    // store is preferred to one the server sent, so a stale cross-sign (AddTrust 2020, DST Root
+    // CA X3 2021) is passed over when the store has the self-signed root, as browsers do.
+    // No X509_V_FLAG_PARTIAL_CHAIN: an intermediate found in the store is a step of the path, not
+    // its anchor, so that "the server does not send it" can be told.
+    if (const int id = purpose_id(purpose); id != 0) X509_STORE_CTX_set_purpose(context.get(), id);
+    X509_STORE_CTX_set_depth(context.get(), max_path_depth);
+    Collector collector;
+    X509_STORE_CTX_set_app_data(context.get(), &collector);
+    X509_STORE_CTX_set_verify_cb(context.get(), collect_problem);
+    (void)X509_verify_cert(context.get());
+    ERR_clear_error();
+
+    CertificationPath path;
+    const X509StackPtr built(X509_STORE_CTX_get1_chain(context.get()));
+    for (int i = 0; built && i < sk_X509_num(built.get()); ++i)
+        path.certificates.push_back(share(sk_X509_value(built.get(), i)));
+    if (path.certificates.empty()) path.certificates.push_back(share(sent.front().get()));
+    path.problems = std::move(collector.problems);
+    // The first num_untrusted elements came from the server; an element after them came from
+    // the store. The path is anchored when it ends in the store and OpenSSL did not say that it
+    // ends short of an anchor (missing issuer, untrusted self-signed, too long, distrusted).
+    const auto from_server = static_cast<std::size_t>(X509_STORE_CTX_get_num_untrusted(context.get()));
+    path.anchored = path.certificates.size() > from_server && !ends_short_of_anchor(path);
+    return path;
+    return path;
+}
+
+
 }  // namespace
 
-Expected<VerifyResult, std::string> verify_chain(const std::vector<X509Ptr>& presented, const TrustAnchors& anchors) {
-    if (presented.empty()) return unexpected(std::string("no certificate to verify"));
-    auto result = verify_with(presented, anchors, SystemStore::directory_only);
-    if (result && !anchors.ca_file && !anchors.ca_path && issuer_missing(*result))
-        return verify_with(presented, anchors, SystemStore::directory_and_file);
-    return result;
+bool contains_certificate(const std::vector<X509Ptr>& list, const X509* certificate) {
+    return std::any_of(list.begin(), list.end(),
+                       [certificate](const X509Ptr& p) { return X509_cmp(p.get(), certificate) == 0; });
+}
+
+Expected<CertificationPath, std::string> build_path(const std::vector<X509Ptr>& sent, const TrustAnchors& anchors,
+                                                    Purpose purpose) {
+    if (sent.empty()) return unexpected(std::string("no certificate to verify"));
+    auto path = build_with(sent, anchors, purpose, SystemStore::directory_only);
+    if (path && !anchors.ca_file && !anchors.ca_path && issuer_missing(path->problems))
+        return build_with(sent, anchors, purpose, SystemStore::directory_and_file);
+    return path;
 }
 
 }  // namespace tls_checks::tls

@@ -1,5 +1,10 @@
 #pragma once
-// Chain verification, done after the handshake so that an untrusted chain is still inspected.
+// The certification path a client builds from what the server sent and what it trusts.
+//
+// Everything that matters to clients (expiry, keys, signatures) is judged on this path, never on
+// the list the server happened to send: servers send stale cross-signs, retired intermediates
+// and whole bundles, leave intermediates out, and anchor at roots they never send (Go's
+// crypto/x509 Verify and OpenSSL's X509_STORE_CTX_get1_chain work the same way).
 
 #include <optional>
 #include <string>
@@ -16,6 +21,9 @@ struct TrustAnchors {
     // Neither set: the system store (SSL_CERT_DIR / SSL_CERT_FILE honoured).
 };
 
+// What the path is checked for (X509_PURPOSE_SSL_SERVER / _CLIENT, or no purpose at all).
+enum class Purpose { tls_server, tls_client, any };
+
 struct VerifyProblem {
     int depth = 0;        // 0 = leaf
     int code = 0;         // X509_V_ERR_*
@@ -23,14 +31,28 @@ struct VerifyProblem {
     std::string subject;  // of the certificate at that depth
 };
 
-struct VerifyResult {
-    std::vector<VerifyProblem> problems;  // empty = trusted
-    [[nodiscard]] bool trusted() const noexcept { return problems.empty(); }
+struct CertificationPath {
+    // Leaf first, trust anchor last, as OpenSSL's verification built it. Holds only the leaf and
+    // what could be chained to it when no anchor was reached.
+    std::vector<X509Ptr> certificates;
+    // Ends at a trust anchor from the store. Validity periods are never problems here: the
+    // expiry judgement reports them with dates, on every element of the path.
+    bool anchored = false;
+    std::vector<VerifyProblem> problems;  // everything else OpenSSL objected to; empty = verified
+    [[nodiscard]] bool verified() const noexcept { return anchored && problems.empty(); }
 };
 
-// Verifies `presented` (leaf first) for TLS server use against the anchors. Validity-period
-// errors of certificates the server presented are left out: the expiry check reports those
-// with their dates. Fails (as a value) only when the anchors themselves cannot be loaded.
-Expected<VerifyResult, std::string> verify_chain(const std::vector<X509Ptr>& presented, const TrustAnchors& anchors);
+// Longest path looked for: real WebPKI paths have 3 or 4 elements; a bound keeps work and
+// output small whatever a server sends.
+inline constexpr int max_path_depth = 8;
+
+// Builds and verifies the path for `sent` (leaf first; the rest may be in any order and may hold
+// certificates that belong to no path). Fails (as a value) only when the anchors themselves
+// cannot be loaded.
+Expected<CertificationPath, std::string> build_path(const std::vector<X509Ptr>& sent, const TrustAnchors& anchors,
+                                                    Purpose purpose);
+
+// Whether `certificate` is one of `list` (same encoding).
+bool contains_certificate(const std::vector<X509Ptr>& list, const X509* certificate);
 
 }  // namespace tls_checks::tls

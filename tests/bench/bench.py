@@ -49,25 +49,44 @@ def wait_for(port):
 
 
 def make_certificates(directory):
-    def run(*argv):
-        subprocess.run(argv, check=True, capture_output=True)
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=bench CA",
-        "-keyout", f"{directory}/ca.key", "-out", f"{directory}/ca.pem")
-    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-        "-keyout", f"{directory}/server.key", "-out", f"{directory}/server.csr")
-    Path(directory, "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    run("openssl", "x509", "-req", "-in", f"{directory}/server.csr", "-CA", f"{directory}/ca.pem",
-        "-CAkey", f"{directory}/ca.key", "-CAcreateserial", "-days", "90", "-extfile", f"{directory}/ext.cnf",
-        "-out", f"{directory}/server.pem")
+    """A WebPKI-shaped chain: root (trusted, not sent) -> intermediate (sent) -> 90-day leaf."""
+    chain = standard_chain(Path(directory), Spec("localhost", ip_addresses=["127.0.0.1"], not_after_days=89,
+                                                 not_before_days=-1))
+    Path(directory, "server-full.pem").write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
+    return chain
+
+
+def system_store_with(directory, ca):
+    """The system's hashed CA directory as it is (every root of ca-certificates) plus the bench
+    root, so that the system-store row verifies a path the way a real public chain would."""
+    store = Path(directory, "system-store")
+    store.mkdir()
+    for entry in Path("/etc/ssl/certs").glob("*.pem"):
+        (store / entry.name).symlink_to(entry.resolve())
+    shutil.copyfile(ca, store / "bench-root.pem")
+    subprocess.run(["openssl", "rehash", str(store)], check=True, capture_output=True)
+    return store
+
+
+def split_environment(argv):
+    """Leading NAME=value items of argv become the tool's environment (no env(1) process)."""
+    environment = dict(os.environ)
+    while argv and "=" in argv[0] and not argv[0].startswith("/"):
+        name, value = argv[0].split("=", 1)
+        environment[name] = value
+        argv = argv[1:]
+    return argv, environment
 
 
 def run_once(argv, rss_file):
     """Wall seconds, CPU seconds, peak RSS KiB and exit code of one run."""
     # GNU time reports the peak RSS of the exec'd program alone; wait4() on a child of this
     # Python process would inherit Python's own high-water mark through fork().
+    argv, environment = split_environment(argv)
     wrapped = [GNU_TIME, "-q", "-f", "%M %x", "-o", rss_file.name, *argv]
     started = time.perf_counter()
-    process = subprocess.Popen(wrapped, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(wrapped, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=environment)
     _, _, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     process.returncode = 0
@@ -106,10 +125,12 @@ def start_postfix(processes, directory):
 
 def instructions(argv):
     """Instructions executed by the tool and every process it starts (valgrind callgrind)."""
+    argv, environment = split_environment(argv)
     with tempfile.TemporaryDirectory() as directory:
         result = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
                                  f"--callgrind-out-file={directory}/cg.%p", *argv],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                env=environment)
     return sum(int(m.replace(",", "")) for m in re.findall(r"Collected : ([0-9,]+)", result.stderr))
 
 
@@ -127,18 +148,21 @@ def main():
         sys.exit(f"no plugins in {args.plugins}: build first (cmake --preset release && cmake --build --preset release)")
 
     with tempfile.TemporaryDirectory() as directory:
-        make_certificates(directory)
+        chain = make_certificates(directory)
+        store = system_store_with(directory, chain.root)
         port = free_port()
         processes = Processes()
         server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
-                                   f"{directory}/server.pem", "-key", f"{directory}/server.key", "-www", "-quiet"],
+                                   f"{directory}/server-full.pem", "-key", str(chain.key), "-www", "-quiet"],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(port)
-            ca = f"{directory}/ca.pem"
+            ca = str(chain.root)
             tools = [
-                ("check_tls_cert", [str(args.plugins / "check_tls_cert"), "-H", "localhost", "-p", str(port),
-                                    "--ca-file", ca]),
+                ("check_tls_cert --ca-file", [str(args.plugins / "check_tls_cert"), "-H", "localhost", "-p", str(port),
+                                              "--ca-file", ca]),
+                ("check_tls_cert (system store)", [f"SSL_CERT_DIR={store}", str(args.plugins / "check_tls_cert"),
+                                                   "-H", "localhost", "-p", str(port)]),
                 ("check_tls_cert --ignore-trust", [str(args.plugins / "check_tls_cert"), "-H", "localhost",
                                                    "-p", str(port), "--ignore-trust"]),
                 ("openssl s_client (1 handshake)", ["openssl", "s_client", "-connect", f"127.0.0.1:{port}",

@@ -56,12 +56,15 @@ class Spec:
     digest: object = None
     is_ca: bool = False
     no_san: bool = False
+    ca_leaf: bool = False          # a server certificate that says basicConstraints CA:TRUE
+    key_usage: tuple = None        # leaf keyUsage bits by name ("key_encipherment", ...); None: no extension
+    empty_subject: bool = False    # subject is the empty name (the names are in the SAN only)
 
 
 def issue(spec, issuer=None):
     """Signs `spec` with `issuer` (an Issued), or self-signs it when issuer is None."""
     key = spec.key or rsa_key()
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, spec.common_name)])
+    subject = x509.Name([] if spec.empty_subject else [x509.NameAttribute(NameOID.COMMON_NAME, spec.common_name)])
     start = now() + datetime.timedelta(days=spec.not_before_days)
     end = now() + datetime.timedelta(days=spec.not_after_days)
     builder = (x509.CertificateBuilder()
@@ -71,7 +74,7 @@ def issue(spec, issuer=None):
                .serial_number(x509.random_serial_number())
                .not_valid_before(start)
                .not_valid_after(end)
-               .add_extension(x509.BasicConstraints(ca=spec.is_ca, path_length=None), critical=True)
+               .add_extension(x509.BasicConstraints(ca=spec.is_ca or spec.ca_leaf, path_length=None), critical=True)
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
     if issuer:
         builder = builder.add_extension(
@@ -83,6 +86,12 @@ def issue(spec, issuer=None):
                           encipher_only=False, decipher_only=False), critical=True)
     else:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        if spec.key_usage is not None:
+            bits = {name: name in spec.key_usage for name in (
+                "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+                "key_agreement", "key_cert_sign", "crl_sign")}
+            builder = builder.add_extension(x509.KeyUsage(**bits, encipher_only=False, decipher_only=False),
+                                            critical=True)
         names = [x509.DNSName(n) for n in spec.dns_names]
         names += [x509.IPAddress(ipaddress.ip_address(a)) for a in spec.ip_addresses]
         if not spec.no_san:
@@ -101,6 +110,13 @@ class Chain:
     key: Path
     chain: Path       # intermediates the server sends after the leaf (may be empty)
     root: Path        # the CA file a client should trust
+
+
+def cross_sign(ca, issuer, not_after_days=365.0, not_before_days=-1.0):
+    """Another certificate for `ca`'s name and key, signed by `issuer`: a cross-sign such as
+    ISRG Root X1 by DST Root CA X3 or USERTrust by AddTrust External CA Root."""
+    return issue(Spec(ca.name, is_ca=True, key=ca.key, not_after_days=not_after_days,
+                      not_before_days=not_before_days), issuer)
 
 
 def write_chain(directory, leaf, intermediates, root, tag="server"):

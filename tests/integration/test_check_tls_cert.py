@@ -29,42 +29,47 @@ def serve(processes, tmp_path, leaf_spec, **kwargs):
     return openssl_server(processes, chain), chain
 
 
-def test_valid_chain_is_ok_with_days_left_for_every_element(processes, tmp_path):
+def test_valid_chain_is_ok_with_days_left_for_every_path_element(processes, tmp_path):
     port, chain = serve(processes, tmp_path, Spec("localhost", not_after_days=200.5))
     run = check(port, ca=chain.root)
     assert run.status == "OK", run.stdout
     assert run.summary.startswith(f"localhost:{port} CN=localhost expires in 200.")
     assert 200.3 < run.perf_value("days_left") < 200.6
     assert run.perfdata["days_left"].endswith(";30:;14:")
-    assert 1824 < run.perf_value("days_left_chain1") < 1826
+    assert 1824 < run.perf_value("days_left_intermediate1") < 1826
+    # the anchor is on the path although the server does not send it
+    assert 3649 < run.perf_value("days_left_anchor") < 3651
+    assert 99 < run.perf_value("life_left") <= 100
     assert run.perfdata["time"].endswith("s")
     assert "\n" not in run.stdout.rstrip("\n")  # no long output when OK without -v
 
 
-def test_verbose_lists_every_chain_element_with_its_facts(processes, tmp_path):
+def test_verbose_lists_every_path_element_with_its_facts_and_origin(processes, tmp_path):
     port, chain = serve(processes, tmp_path, Spec("localhost"))
     run = check(port, "-v", ca=chain.root)
     assert run.status == "OK"
     lines = run.stdout.splitlines()
-    element0 = next(line for line in lines if line.startswith("chain[0] "))
-    element1 = next(line for line in lines if line.startswith("chain[1] "))
-    assert "subject: CN=localhost; issuer: CN=tls-checks test intermediate" in element0
-    assert "key: RSA 2048 bits; signature: sha256WithRSAEncryption" in element0
-    assert "sha256: " in element0 and "serial: " in element0
-    assert "issuer: CN=tls-checks test root" in element1
+    leaf = next(line for line in lines if line.startswith("leaf (sent): "))
+    intermediate = next(line for line in lines if line.startswith("intermediate 1 (sent): "))
+    anchor = next(line for line in lines if line.startswith("anchor (not sent, from the trust store): "))
+    assert "subject: CN=localhost; issuer: CN=tls-checks test intermediate" in leaf
+    assert "key: RSA 2048 bits; signature: sha256WithRSAEncryption" in leaf
+    assert "sha256: " in leaf and "serial: " in leaf
+    assert "issuer: CN=tls-checks test root" in intermediate
+    assert "subject: CN=tls-checks test root" in anchor
     assert any(line.startswith("negotiated TLSv1.3 ") for line in lines)
-    assert "chain is trusted" in lines
+    assert "chain is trusted: path of 3 to anchor CN=tls-checks test root" in lines
 
 
 def test_twenty_days_left_is_warning(processes, tmp_path):
-    port, chain = serve(processes, tmp_path, Spec("localhost", not_after_days=20))
+    port, chain = serve(processes, tmp_path, Spec("localhost", not_before_days=-345, not_after_days=20))
     run = check(port, ca=chain.root)
     assert run.status == "WARNING", run.stdout
     assert "CN=localhost expires in 20 days" in run.summary or "expires in 19.9 days" in run.summary
 
 
 def test_five_days_left_is_critical(processes, tmp_path):
-    port, chain = serve(processes, tmp_path, Spec("localhost", not_after_days=5))
+    port, chain = serve(processes, tmp_path, Spec("localhost", not_before_days=-360, not_after_days=5))
     run = check(port, ca=chain.root)
     assert run.status == "CRITICAL", run.stdout
     assert "expires in" in run.summary
@@ -104,8 +109,9 @@ def test_untrusted_root_is_critical_with_openssl_reason(processes, tmp_path):
     other.write_bytes(other_root.pem())
     for run in (check(port, ca=other), check(port)):  # a foreign CA file, then the system store
         assert run.status == "CRITICAL", run.stdout
-        assert "untrusted: unable to get local issuer certificate (depth 1, CN=tls-checks test intermediate)" \
+        assert "untrusted: unable to get local issuer certificate (intermediate 1 CN=tls-checks test intermediate)" \
             in run.summary
+        assert "chain is trusted" not in run.stdout
     assert check(port, "--ignore-trust").status == "OK"
 
 
@@ -120,15 +126,15 @@ def test_ca_path_directory_is_trusted(processes, tmp_path):
 
 def test_intermediate_expiring_before_the_leaf_is_caught(processes, tmp_path):
     port, chain = serve(processes, tmp_path, Spec("localhost", not_after_days=300),
-                        intermediate_spec=Spec("short-lived intermediate", is_ca=True, not_after_days=10,
+                        intermediate_spec=Spec("short-lived intermediate", is_ca=True, not_before_days=-1000, not_after_days=10,
                                                key=rsa_key(2048, 2)))
     run = check(port, ca=chain.root)
     assert run.status == "CRITICAL", run.stdout
-    assert "chain[1] CN=short-lived intermediate expires in" in run.summary
-    assert 9.9 < run.perf_value("days_left_chain1") <= 10
+    assert "intermediate 1 CN=short-lived intermediate expires in" in run.summary
+    assert 9.9 < run.perf_value("days_left_intermediate1") <= 10
     leaf_only = check(port, "--leaf-only", ca=chain.root)
     assert leaf_only.status == "OK", leaf_only.stdout
-    assert "days_left_chain1" not in leaf_only.perfdata
+    assert "days_left_intermediate1" not in leaf_only.perfdata
 
 
 def test_ok_summary_names_the_element_that_expires_first(processes, tmp_path):
@@ -136,8 +142,8 @@ def test_ok_summary_names_the_element_that_expires_first(processes, tmp_path):
                         intermediate_spec=Spec("intermediate", is_ca=True, not_after_days=100, key=rsa_key(2048, 2)))
     run = check(port, ca=chain.root)
     assert run.status == "OK", run.stdout
-    assert "chain[1] CN=intermediate expires first, in 100" in run.summary or \
-        "chain[1] CN=intermediate expires first, in 99.9" in run.summary
+    assert "intermediate 1 CN=intermediate expires first, in 100" in run.summary or \
+        "intermediate 1 CN=intermediate expires first, in 99.9" in run.summary
 
 
 def test_sha1_signed_leaf_is_critical(processes, tmp_path):
@@ -235,12 +241,12 @@ def test_silent_server_ends_within_the_limit_with_the_timeout_state(timeout, sta
 
 def test_hostile_subject_cannot_forge_status_lines_or_perfdata(processes, tmp_path):
     evil = "evil|x=1\nTLS_CERT OK - all fine | days_left=999"
-    port, chain = serve(processes, tmp_path, Spec(evil, dns_names=["evil.example"], not_after_days=5))
+    port, chain = serve(processes, tmp_path, Spec(evil, dns_names=["evil.example"], not_before_days=-360, not_after_days=5))
     run = check(port, "-v", ca=chain.root)
     assert run.status == "CRITICAL"
     assert run.first_line.count("|") == 1
     assert run.stdout.count("|") == 1
-    assert set(run.perfdata) == {"days_left", "days_left_chain1", "time"}
+    assert set(run.perfdata) == {"days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "time"}
     assert "\nTLS_CERT OK" not in run.stdout
     assert "evil!x=1?TLS_CERT OK - all fine ! days_left=999" in run.stdout
 
@@ -256,7 +262,11 @@ def test_full_range_thresholds_are_honoured(processes, tmp_path):
 
 @pytest.mark.parametrize("args, reason", [
     (["-w", "10:x"], "bad --warning: bad range '10:x'"),
-    (["-c", "abc"], "bad --critical: bad range 'abc'"),
+    (["-c", "abc"], "bad --critical: bad threshold 'abc'"),
+    (["-w", "10x"], "bad --warning: bad threshold '10x'"),
+    (["-w", "101%"], "bad --warning: bad threshold '101%'"),
+    (["--purpose", "mail"], "bad --purpose 'mail'"),
+    (["--password-file", "/etc/hostname"], "--password-file goes with --file"),
     (["-p", "99999"], "bad -p/--port '99999'"),
     (["-t", "-1"], "bad -t/--timeout '-1'"),
     (["--min-key-bits", "lots"], "min-key-bits"),
@@ -304,3 +314,14 @@ def test_ipv6_loopback_is_reached_and_dash_4_refuses_it(processes, tmp_path):
     refused = run_plugin(PLUGIN, "-H", "::1", "-p", port, "-4")
     assert refused.status == "CRITICAL"
     assert "cannot resolve ::1 (IPv4 only)" in refused.summary
+
+
+@pytest.mark.parametrize("host, reason", [
+    ("b\udcffcher.example", "bad -H/--hostname: cannot convert"),  # not UTF-8: no A-label for it
+    ("..", "bad -H/--hostname"),
+])
+def test_host_name_without_an_a_label_is_unknown_with_the_reason(host, reason):
+    run = run_plugin(PLUGIN, "-H", host, "-p", "1")
+    assert_plugin_shape(run, "TLS_CERT")
+    assert run.status == "UNKNOWN", run.stdout
+    assert reason in run.first_line

@@ -14,6 +14,8 @@ from harness import PLUGIN_DIR, run_plugin
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = PLUGIN_DIR.parent
 PLUGINS = {"check_tls_cert": "tls_cert", "check_tls_version": "tls_version", "check_starttls": "starttls"}
+# Options that only a second CheckCommand of the same plugin carries (check_tls_cert --file).
+SECOND_COMMANDS = {"check_tls_cert": "tls_cert_file"}
 # --help and --version end a run; they have no place in a check definition.
 NOT_FOR_CHECKS = {"--help", "--version"}
 
@@ -48,6 +50,8 @@ def test_man_page_documents_every_option_in_help(plugin):
 @pytest.mark.parametrize("plugin, command", PLUGINS.items())
 def test_icinga2_checkcommand_reaches_every_option(plugin, command):
     arguments = icinga_arguments(command)
+    if plugin in SECOND_COMMANDS:
+        arguments |= icinga_arguments(SECOND_COMMANDS[plugin])
     for long_name, short_name in help_options(plugin).items():
         if long_name in NOT_FOR_CHECKS:
             continue
@@ -88,6 +92,12 @@ apply Service "https-certificate" {{
   vars.tls_cert_warning = "21"
   assign where host.vars.https
 }}
+apply Service "relay-certificate-file" {{
+  check_command = "tls_cert_file"
+  vars.tls_cert_file_path = "/etc/postfix/cert.pem"
+  vars.tls_cert_file_name = host.name
+  assign where host.vars.mail
+}}
 apply Service "https-versions" {{
   check_command = "tls_version"
   vars.tls_version_fallback_scsv = true
@@ -106,4 +116,4 @@ apply Service "starttls-" for (port in [25, 587]) {{
     shutil.rmtree(directory)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning/" not in result.stdout + result.stderr, result.stdout
-    assert "Instantiated 4 Services" in result.stdout
+    assert "Instantiated 5 Services" in result.stdout
