@@ -91,15 +91,15 @@ std::vector<Element> elements_to_judge(const std::vector<tls::X509Ptr>& sent, co
 }
 
 // Findings about one element go through here, as the element's name and what is wrong with it.
-// A certificate sent off a verified path is never more than WARNING on its own: clients that
+// A certificate sent off an anchored path is never more than WARNING on its own: clients that
 // build the path as OpenSSL did never use it, but clients that build paths differently (older
 // ones, or ones with other roots) may.
 class Judge {
 public:
-    Judge(plugin::Report& report, bool path_verified) : report_(report), path_verified_(path_verified) {}
+    Judge(plugin::Report& report, bool path_anchored) : report_(report), path_anchored_(path_anchored) {}
 
     void add(const Element& element, State state, const std::string& what) {
-        if (!element.on_path && path_verified_) {
+        if (!element.on_path && path_anchored_) {
             if (state != State::ok) off_path_problems_.emplace_back(&element, what);
             return;
         }
@@ -143,7 +143,7 @@ private:
     }
 
     plugin::Report& report_;
-    bool path_verified_;
+    bool path_anchored_;
     bool chain_critical_ = false;
     std::vector<std::pair<const Element*, std::string>> off_path_problems_;
 };

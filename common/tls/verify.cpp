@@ -1,13 +1,13 @@
 #include "tls/verify.hpp"
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cstdlib>
 
 #include "tls/certificate.hpp"
+#include "tls/certificate_file.hpp"
 
 namespace tls_checks::tls {
 
@@ -43,42 +43,16 @@ int collect_problem(int ok, X509_STORE_CTX* context) {
     return 1;
 }
 
-// Reads every certificate of a PEM bundle into the store. X509_STORE_load_file() and
-// PEM_read_bio_X509() both look up PEM encryption ciphers first, which loads OpenSSL's whole
-// cipher table and costs more than the rest of the verification; certificates are never
-// encrypted, so the blocks are read raw and decoded directly.
-Expected<Done, std::string> add_pem_file(X509_STORE* store, const std::string& path) {
-    BioPtr bio(BIO_new_file(path.c_str(), "r"));
-    if (!bio) return unexpected(drain_openssl_errors("cannot open"));
-    int added = 0;
-    for (;;) {
-        char* name = nullptr;
-        char* header = nullptr;
-        unsigned char* data = nullptr;
-        long length = 0;
-        if (PEM_read_bio(bio.get(), &name, &header, &data, &length) != 1) break;
-        const std::string block_name = name;
-        const unsigned char* cursor = data;
-        X509Ptr certificate;
-        if (block_name == PEM_STRING_X509 || block_name == PEM_STRING_X509_OLD) {
-            certificate.reset(d2i_X509(nullptr, &cursor, length));
-        } else if (block_name == PEM_STRING_X509_TRUSTED) {
-            certificate.reset(d2i_X509_AUX(nullptr, &cursor, length));
-        }
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        if (block_name != PEM_STRING_X509 && block_name != PEM_STRING_X509_OLD && block_name != PEM_STRING_X509_TRUSTED)
-            continue;  // a key or CRL in the same bundle is not an anchor
-        if (!certificate) return unexpected("broken certificate: " + drain_openssl_errors());
+// Every certificate of a CA file (PEM bundle, or DER or PKCS#12) into the store, read by the
+// certificate file reader, which decodes PEM blocks directly: X509_STORE_load_file() looks up PEM
+// encryption ciphers first, which loads OpenSSL's whole cipher table and costs more than the
+// rest of the verification.
+Expected<Done, std::string> add_ca_file(X509_STORE* store, const std::string& path) {
+    auto certificates = load_certificate_file(path, std::nullopt);
+    if (!certificates) return unexpected(std::move(certificates.error().message));
+    for (const auto& certificate : *certificates) {
         if (X509_STORE_add_cert(store, certificate.get()) != 1) return unexpected(drain_openssl_errors());
-        ++added;
     }
-    // The loop ends on "no start line" at the end of the file; anything else is a broken file.
-    const unsigned long last = ERR_peek_last_error();
-    if (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE) ERR_clear_error();
-    if (ERR_peek_error() != 0) return unexpected(drain_openssl_errors());
-    if (added == 0) return unexpected(std::string("no certificate in the file"));
     return Done{};
 }
 
@@ -92,8 +66,8 @@ Expected<X509StorePtr, std::string> make_store(const TrustAnchors& anchors, Syst
     if (!store) return unexpected(drain_openssl_errors());
     if (anchors.ca_file || anchors.ca_path) {
         if (anchors.ca_file) {
-            if (auto loaded = add_pem_file(store.get(), *anchors.ca_file); !loaded)
-                return unexpected("cannot load CA file " + *anchors.ca_file + ": " + loaded.error());
+            if (auto loaded = add_ca_file(store.get(), *anchors.ca_file); !loaded)
+                return unexpected("cannot load CA file: " + loaded.error());
         }
         if (anchors.ca_path && X509_STORE_load_path(store.get(), anchors.ca_path->c_str()) != 1)
             return unexpected("cannot use CA directory " + *anchors.ca_path + ": " + drain_openssl_errors());

@@ -171,3 +171,16 @@ def assert_plugin_shape(run, prefix):
     assert states[run.status] == run.returncode, run.stdout
     assert run.first_line.count("|") <= 1, run.stdout
     assert len(run.stdout.encode()) < 4096
+
+
+def check_tls_cert(port, *args, host="localhost", ca=None):
+    """check_tls_cert against a loopback server: -H host (connecting to 127.0.0.1 whatever the
+    name), --ca-file when given; the output's shape is checked."""
+    argv = ["-H", host, "-p", port]
+    if host not in ("localhost", "127.0.0.1"):
+        argv += ["-I", "127.0.0.1"]
+    if ca is not None:
+        argv += ["--ca-file", ca]
+    run = run_plugin("check_tls_cert", *argv, *args)
+    assert_plugin_shape(run, "TLS_CERT")
+    return run

@@ -7,21 +7,13 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives import hashes
 
-from harness import SilentServer, assert_plugin_shape, free_port, openssl_server, run_plugin
+from harness import SilentServer, assert_plugin_shape, check_tls_cert, free_port, openssl_server, run_plugin
 from pki import Spec, ec_key, issue, rsa_key, standard_chain, write_chain
 
 PLUGIN = "check_tls_cert"
 
 
-def check(port, *args, host="localhost", ca=None):
-    argv = ["-H", host, "-p", port]
-    if host not in ("localhost", "127.0.0.1"):
-        argv += ["-I", "127.0.0.1"]
-    if ca is not None:
-        argv += ["--ca-file", ca]
-    run = run_plugin(PLUGIN, *argv, *args)
-    assert_plugin_shape(run, "TLS_CERT")
-    return run
+check = check_tls_cert
 
 
 def serve(processes, tmp_path, leaf_spec, **kwargs):

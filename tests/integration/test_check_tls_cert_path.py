@@ -5,21 +5,12 @@ certificate content clients enforce, lifetime-relative thresholds and hostile na
 
 import pytest
 
-from harness import assert_plugin_shape, openssl_server, run_plugin
+from harness import check_tls_cert, openssl_server
 from pki import Spec, cross_sign, ec_key, issue, rsa_key, standard_chain, write_chain
 
-PLUGIN = "check_tls_cert"
 
 
-def check(port, *args, host="localhost", ca=None):
-    argv = ["-H", host, "-p", port]
-    if host != "localhost":
-        argv += ["-I", "127.0.0.1"]
-    if ca is not None:
-        argv += ["--ca-file", ca]
-    run = run_plugin(PLUGIN, *argv, *args)
-    assert_plugin_shape(run, "TLS_CERT")
-    return run
+check = check_tls_cert
 
 
 def pki(root_spec=None, intermediate_spec=None):
