@@ -213,7 +213,7 @@ def test_nagios4_schedules_the_plugins_and_reports_their_state_output_and_perfda
         pki = directory / "pki"
         pki.mkdir()
         healthy = standard_chain(pki, Spec("localhost", not_after_days=200), tag="healthy")
-        expiring = standard_chain(pki, Spec("localhost", not_after_days=5), tag="expiring")
+        expiring = standard_chain(pki, Spec("localhost", not_before_days=-360, not_after_days=5), tag="expiring")
         for path in pki.iterdir():
             path.chmod(0o644)
         ports = {}
