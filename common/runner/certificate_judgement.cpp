@@ -273,7 +273,9 @@ std::string describe_element(const Element& element, std::int64_t now) {
 Expected<Done, std::string> judge_certificates(plugin::Report& report, const std::vector<tls::X509Ptr>& sent,
                                                const CertificatePolicy& policy, KeyUse key_use, std::int64_t now) {
     if (sent.empty()) return unexpected(std::string("no certificate"));
-    auto built = tls::build_path(sent, policy.anchors, policy.purpose);
+    auto built = tls::build_path(sent, policy.anchors, policy.purpose,
+                                 policy.check_trust ? tls::StoreSearch::directory_then_bundle
+                                                    : tls::StoreSearch::directory_only);
     if (!built) return unexpected(std::move(built.error()));
     const tls::CertificationPath& path = *built;
     const auto elements = elements_to_judge(sent, path);

@@ -60,7 +60,7 @@ enum class SystemStore { directory_only, directory_and_file };
 
 // The system's hashed directory is looked up lazily, one file per issuer actually needed, which
 // costs far less than parsing the whole bundle on every run; the bundle is read only when the
-// directory alone cannot finish the chain (distributions without hash links).
+// directory alone cannot finish the chain (distributions without hash links, or no anchor).
 Expected<X509StorePtr, std::string> make_store(const TrustAnchors& anchors, SystemStore system) {
     X509StorePtr store(X509_STORE_new());
     if (!store) return unexpected(drain_openssl_errors());
@@ -79,7 +79,7 @@ Expected<X509StorePtr, std::string> make_store(const TrustAnchors& anchors, Syst
     if (system == SystemStore::directory_and_file) {
         const char* file = std::getenv(X509_get_default_cert_file_env());
         if (file == nullptr) file = X509_get_default_cert_file();
-        (void)X509_STORE_load_file(store.get(), file);
+        (void)add_ca_file(store.get(), file);  // a missing or broken bundle leaves the directory alone
     }
     ERR_clear_error();
     return store;
@@ -161,10 +161,11 @@ bool contains_certificate(const std::vector<X509Ptr>& list, const X509* certific
 }
 
 Expected<CertificationPath, std::string> build_path(const std::vector<X509Ptr>& sent, const TrustAnchors& anchors,
-                                                    Purpose purpose) {
+                                                    Purpose purpose, StoreSearch search) {
     if (sent.empty()) return unexpected(std::string("no certificate to verify"));
     auto path = build_with(sent, anchors, purpose, SystemStore::directory_only);
-    if (path && !anchors.ca_file && !anchors.ca_path && issuer_missing(path->problems))
+    if (path && search == StoreSearch::directory_then_bundle && !anchors.ca_file && !anchors.ca_path &&
+        issuer_missing(path->problems))
         return build_with(sent, anchors, purpose, SystemStore::directory_and_file);
     return path;
 }

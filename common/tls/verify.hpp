@@ -46,11 +46,18 @@ struct CertificationPath {
 // output small whatever a server sends.
 inline constexpr int max_path_depth = 8;
 
+// How hard the system store is searched. Its hashed directory is read lazily, one file per
+// issuer needed; the bundle file costs every one of its ~140 certificates' decoding (about ten
+// times a whole run) and is read only when the directory cannot finish the path and the answer
+// matters (not with --ignore-trust).
+enum class StoreSearch { directory_then_bundle, directory_only };
+
 // Builds and verifies the path for `sent` (leaf first; the rest may be in any order and may hold
 // certificates that belong to no path). Fails (as a value) only when the anchors themselves
 // cannot be loaded.
 Expected<CertificationPath, std::string> build_path(const std::vector<X509Ptr>& sent, const TrustAnchors& anchors,
-                                                    Purpose purpose);
+                                                    Purpose purpose,
+                                                    StoreSearch search = StoreSearch::directory_then_bundle);
 
 // Whether `certificate` is one of `list` (same encoding).
 bool contains_certificate(const std::vector<X509Ptr>& list, const X509* certificate);

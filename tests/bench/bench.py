@@ -50,10 +50,8 @@ def wait_for(port):
 
 def make_certificates(directory):
     """A WebPKI-shaped chain: root (trusted, not sent) -> intermediate (sent) -> 90-day leaf."""
-    chain = standard_chain(Path(directory), Spec("localhost", ip_addresses=["127.0.0.1"], not_after_days=89,
-                                                 not_before_days=-1))
-    Path(directory, "server-full.pem").write_bytes(chain.leaf.read_bytes() + chain.chain.read_bytes())
-    return chain
+    return standard_chain(Path(directory), Spec("localhost", dns_names=["localhost"], ip_addresses=["127.0.0.1"],
+                                                not_after_days=89, not_before_days=-1))
 
 
 def system_store_with(directory, ca):
@@ -153,7 +151,8 @@ def main():
         port = free_port()
         processes = Processes()
         server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
-                                   f"{directory}/server-full.pem", "-key", str(chain.key), "-www", "-quiet"],
+                                   str(chain.leaf), "-cert_chain", str(chain.chain), "-key", str(chain.key),
+                                   "-www", "-quiet"],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(port)
