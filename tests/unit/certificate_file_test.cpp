@@ -101,6 +101,15 @@ std::string der_of(PKCS12* pkcs12) {
     return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
 }
 
+// The plugins leave OpenSSL's legacy cipher name table empty (init_openssl), and PKCS12_create()
+// looks its encryption up there: this test process fills it before anything initialises OpenSSL,
+// so that it can write the files the loader reads. The loader itself is proven without the table
+// by the integration tests (check_tls_cert --file with PKCS#12 files).
+struct LegacyCipherNamesForWritingPkcs12 {
+    LegacyCipherNamesForWritingPkcs12() { OPENSSL_init_crypto(OPENSSL_INIT_ADD_ALL_CIPHERS, nullptr); }
+};
+BOOST_TEST_GLOBAL_FIXTURE(LegacyCipherNamesForWritingPkcs12);
+
 // The stack PKCS12_create() takes; it holds the caller's references, not its own.
 struct BorrowedStack {
     explicit BorrowedStack(std::initializer_list<X509*> certificates) : stack(sk_X509_new_null()) {
