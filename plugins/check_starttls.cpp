@@ -45,7 +45,9 @@ std::string joined(const std::vector<std::string>& items) {
 
 plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto started = std::chrono::steady_clock::now();
-    auto parsed = plugin::parse_command_line(identity, starttls_options(), argc, argv);
+    auto options = starttls_options();
+    options.add(plugin::client_certificate_options());
+    auto parsed = plugin::parse_command_line(identity, options, argc, argv);
     if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
     const auto& command_line = std::get<plugin::CommandLine>(parsed);
     const plugin::ConnectionOptions connection = runner::with_protocol_port(command_line.connection);
@@ -99,14 +101,19 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         report.add_detail("no plaintext login before TLS");
     }
 
+    runner::report_client_certificate_request(report, link.session, connection);
+
     // Where the protocol requires it, ask again over TLS and show what changed (-v).
-    tls::TlsStream stream(link.session, link.socket);
-    net::LineReader secure(stream);
-    auto after = starttls::capabilities_after_tls(protocol, secure, runner::dialog_options_from(connection), deadline);
-    if (after) {
-        if (!after->empty()) report.add_detail("capabilities after TLS: " + joined(*after));
-    } else {
-        report.add_detail("capabilities after TLS not read: " + after.error().message);
+    if (link.session.completed) {
+        tls::TlsStream stream(link.session, link.socket);
+        net::LineReader secure(stream);
+        auto after =
+            starttls::capabilities_after_tls(protocol, secure, runner::dialog_options_from(connection), deadline);
+        if (after) {
+            if (!after->empty()) report.add_detail("capabilities after TLS: " + joined(*after));
+        } else {
+            report.add_detail("capabilities after TLS not read: " + after.error().message);
+        }
     }
     link.session.close();
 

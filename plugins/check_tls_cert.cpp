@@ -109,7 +109,8 @@ Expected<Config, ConfigError> read_config(const po::variables_map& values, const
     if (values.count("password-file")) config.password_file = values["password-file"].as<std::string>();
     if (config.password_file && !config.file) return unexpected(ConfigError{"--password-file goes with --file"});
     if (config.file) {
-        for (const char* network : {"hostname", "address", "port", "sni", "starttls", "ipv4", "ipv6"}) {
+        for (const char* network :
+             {"hostname", "address", "port", "sni", "starttls", "ipv4", "ipv6", "client-cert", "client-key"}) {
             if (values.count(network) && !values[network].defaulted())
                 return unexpected(ConfigError{std::string("--file reads a certificate file: --") + network +
                                               " does not apply (use --name for the name to match)"});
@@ -155,7 +156,9 @@ plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono
 
 plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto started = std::chrono::steady_clock::now();
-    auto parsed = plugin::parse_command_line(identity, certificate_options(), argc, argv);
+    auto options = certificate_options();
+    options.add(plugin::client_certificate_options());
+    auto parsed = plugin::parse_command_line(identity, options, argc, argv);
     if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
     const auto& command_line = std::get<plugin::CommandLine>(parsed);
     const auto connection = runner::with_protocol_port(command_line.connection);
@@ -181,6 +184,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     session.close();
     if (*protocol) report.add_detail("via STARTTLS (" + std::string(starttls::info(**protocol).name) + ")");
     report.add_detail("negotiated " + session.protocol + " " + session.cipher);
+    runner::report_client_certificate_request(report, session, connection);
 
     const auto key_use =
         session.server_signed_key_exchange ? runner::KeyUse::signed_key_exchange : runner::KeyUse::rsa_key_exchange;

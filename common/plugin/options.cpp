@@ -67,6 +67,18 @@ std::string strip_brackets(std::string text) {
 
 }  // namespace
 
+po::options_description client_certificate_options() {
+    po::options_description options("Client certificate (mutual TLS)", 80);
+    // clang-format off
+    options.add_options()
+        ("client-cert", po::value<std::string>()->value_name("FILE"),
+            "present this client certificate (PEM, leaf first, may hold its chain)")
+        ("client-key", po::value<std::string>()->value_name("FILE"),
+            "the key of --client-cert (PEM, unencrypted; default: the --client-cert file)");
+    // clang-format on
+    return options;
+}
+
 Expected<std::string, OptionError> host_option(const std::string& text, std::string_view option) {
     const std::string name = strip_brackets(text);
     if (!plausible_host(name)) return unexpected(OptionError{"bad " + std::string(option) + " '" + name + "'"});
@@ -203,6 +215,11 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
     if (values.count("ehlo")) {
         connection.ehlo = values["ehlo"].as<std::string>();
         if (!plausible_host(*connection.ehlo)) return usage_error(identity, "bad --ehlo '" + *connection.ehlo + "'");
+    }
+    if (values.count("client-cert")) connection.client_certificate = values["client-cert"].as<std::string>();
+    if (values.count("client-key")) {
+        if (!connection.client_certificate) return usage_error(identity, "--client-key goes with --client-cert");
+        connection.client_key = values["client-key"].as<std::string>();
     }
     if (values.count("xmpp-domain")) {
         connection.xmpp_domain = values["xmpp-domain"].as<std::string>();

@@ -42,7 +42,13 @@ struct ConnectionOptions {
     std::string starttls = "auto";        // protocol name, "auto" or "none"
     std::optional<std::string> ehlo;      // --ehlo: SMTP EHLO / LMTP LHLO name (default: this host's name)
     std::optional<std::string> xmpp_domain;  // --xmpp-domain: XMPP stream "to" (default: -H)
+    std::optional<std::string> client_certificate;  // --client-cert (plugins that complete handshakes)
+    std::optional<std::string> client_key;          // --client-key (default: the --client-cert file)
 };
+
+// --client-cert and --client-key, for the plugins that complete a TLS handshake; parse_command_line
+// fills ConnectionOptions from them when a plugin adds these to its own options.
+boost::program_options::options_description client_certificate_options();
 
 struct CommandLine {
     boost::program_options::variables_map values;  // the plugin's own options are read from here

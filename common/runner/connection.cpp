@@ -28,6 +28,30 @@ net::Deadline deadline_from(const plugin::ConnectionOptions& options) {
     return net::Deadline::after(std::chrono::duration<double>(options.timeout_seconds));
 }
 
+void report_client_certificate_request(plugin::Report& report, const tls::TlsSession& session,
+                                       const plugin::ConnectionOptions& options) {
+    if (!session.completed) {
+        // A monitoring check has no certificate to give unless told; that the server insists
+        // on one is its configuration, not a fault (the chain it sent is judged all the same).
+        // With --client-cert the user asked for a complete handshake, and did not get one.
+        if (options.client_certificate) {
+            report.add(State::warning, "server refused client certificate " + *options.client_certificate +
+                                           " (the handshake ended with " + session.ended_by + ")");
+        } else {
+            report.add(State::ok, "server requires a client certificate (the handshake ended with " +
+                                      session.ended_by + " after its certificate request)");
+        }
+        return;
+    }
+    if (!session.client_certificate_requested) {
+        if (options.client_certificate) report.add_detail("server did not ask for a client certificate");
+    } else if (options.client_certificate) {
+        report.add_detail("client certificate " + *options.client_certificate + " presented at the server's request");
+    } else {
+        report.add_detail("server asks for a client certificate; none was sent");
+    }
+}
+
 std::optional<std::string> server_name_for(const plugin::ConnectionOptions& options) {
     if (options.sni) return options.sni;
     if (net::is_ip_literal(options.hostname)) return std::nullopt;
@@ -117,10 +141,15 @@ Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options,
     }
     tls::HandshakeOptions handshake_options;
     handshake_options.server_name = server_name_for(options);
+    handshake_options.client_certificate = options.client_certificate;
+    handshake_options.client_key = options.client_key;
     auto session = tls::handshake(connection.socket, handshake_options, deadline);
     if (!session) {
         const auto& error = session.error();
-        const State state = error.kind == tls::TlsErrorKind::timed_out ? options.timeout_state : State::critical;
+        // A client certificate that cannot be used is the user's input, not the server's fault.
+        const State state = error.kind == tls::TlsErrorKind::timed_out                ? options.timeout_state
+                            : error.kind == tls::TlsErrorKind::bad_client_certificate ? State::unknown
+                                                                                       : State::critical;
         std::string detail = error.message;
         if (error.kind == tls::TlsErrorKind::timed_out)
             detail += " (limit " + std::to_string(static_cast<int>(options.timeout_seconds + 0.5)) + " s)";

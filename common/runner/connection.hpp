@@ -14,6 +14,7 @@
 #include "net/socket.hpp"
 #include "net/target.hpp"
 #include "plugin/options.hpp"
+#include "plugin/report.hpp"
 #include "plugin/status.hpp"
 #include "starttls/dialog.hpp"
 #include "starttls/protocol.hpp"
@@ -25,6 +26,11 @@ net::Target target_from(const plugin::ConnectionOptions& options);
 
 // The run's deadline, from -t.
 net::Deadline deadline_from(const plugin::ConnectionOptions& options);
+
+// What the handshake showed of client certificates: "server requires a client certificate ..."
+// when it ended the handshake for want of one, a detail when it only asked.
+void report_client_certificate_request(plugin::Report& report, const tls::TlsSession& session,
+                                       const plugin::ConnectionOptions& options);
 
 // The name sent as SNI: --sni, else -H unless -H is an IP literal (RFC 6066 forbids those).
 std::optional<std::string> server_name_for(const plugin::ConnectionOptions& options);

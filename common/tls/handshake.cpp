@@ -9,7 +9,7 @@
 namespace tls_checks::tls {
 
 void TlsSession::close() noexcept {
-    if (connection) {
+    if (connection && completed) {
         (void)SSL_shutdown(connection.get());
         ERR_clear_error();
     }
@@ -27,17 +27,44 @@ Expected<SslCtxPtr, TlsError> make_context() {
     SSL_CTX_set_max_proto_version(context.get(), 0);
     if (SSL_CTX_set_cipher_list(context.get(), "ALL:@SECLEVEL=0") != 1)
         return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
-    // OpenSSL's default groups stop at P-256/P-384/P-521; a server whose ECDSA certificate is on
-    // a smaller curve then fails the handshake instead of being reported as weak. Offering the
-    // small curves last keeps X25519 the preferred key share.
-    if (SSL_CTX_set1_groups_list(context.get(),
-                                 "X25519:P-256:X448:P-521:P-384:secp224r1:secp192r1:"
-                                 "ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192") != 1)
-        return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
+    if (!set_supported_groups(context.get(), handshake_groups))
+        return unexpected(TlsError{TlsErrorKind::io_error, "no key exchange group of ours is known to this OpenSSL"});
     // Reach servers that predate RFC 5746 secure renegotiation; we never renegotiate.
     SSL_CTX_set_options(context.get(), SSL_OP_LEGACY_SERVER_CONNECT);
     SSL_CTX_set_verify(context.get(), SSL_VERIFY_NONE, nullptr);
     return context;
+}
+
+// Records that the server sent a CertificateRequest: OpenSSL calls a client's certificate
+// callback exactly then, whether or not a certificate is configured. Without one, an empty
+// Certificate follows, as from a browser that has none.
+int note_certificate_request(SSL* ssl, void* /*unused*/) {
+    if (auto* requested = static_cast<bool*>(SSL_get_app_data(ssl))) *requested = true;
+    return 1;
+}
+
+Expected<Done, TlsError> use_client_certificate(SSL_CTX* context, const HandshakeOptions& options) {
+    if (!options.client_certificate) return Done{};
+    const std::string& certificate = *options.client_certificate;
+    const std::string& key = options.client_key.value_or(certificate);
+    const auto failed = [](const std::string& what) {
+        return unexpected(TlsError{TlsErrorKind::bad_client_certificate, what + ": " + drain_openssl_errors()});
+    };
+    if (SSL_CTX_use_certificate_chain_file(context, certificate.c_str()) != 1)
+        return failed("cannot use client certificate " + certificate);
+    if (SSL_CTX_use_PrivateKey_file(context, key.c_str(), SSL_FILETYPE_PEM) != 1)
+        return failed("cannot use client key " + key);
+    if (SSL_CTX_check_private_key(context) != 1) return failed("client key " + key + " does not match " + certificate);
+    return Done{};
+}
+
+std::vector<X509Ptr> peer_chain_of(SSL* ssl) {
+    std::vector<X509Ptr> chain;
+    // On the client side the stack holds the leaf too, in the order the server sent it.
+    if (STACK_OF(X509)* sent = SSL_get_peer_cert_chain(ssl)) {
+        for (int i = 0; i < sk_X509_num(sent); ++i) chain.push_back(share(sk_X509_value(sent, i)));
+    }
+    return chain;
 }
 
 std::string peer_closed_message(const net::Socket& socket) {
@@ -46,21 +73,48 @@ std::string peer_closed_message(const net::Socket& socket) {
 
 }  // namespace
 
+bool set_supported_groups(SSL_CTX* context, std::span<const char* const> names) {
+    std::string all;
+    for (const char* name : names) all += (all.empty() ? "" : ":") + std::string(name);
+    if (SSL_CTX_set1_groups_list(context, all.c_str()) == 1) return true;
+    ERR_clear_error();
+    // Some name is unknown here: keep the ones this build has, in order.
+    std::string known;
+    for (const char* name : names) {
+        if (SSL_CTX_set1_groups_list(context, name) == 1) known += (known.empty() ? "" : ":") + std::string(name);
+    }
+    ERR_clear_error();
+    return !known.empty() && SSL_CTX_set1_groups_list(context, known.c_str()) == 1;
+}
+
 Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOptions& options,
                                          const net::Deadline& deadline) {
     auto context = make_context();
     if (!context) return unexpected(std::move(context.error()));
     TlsSession session;
     session.context = std::move(*context);
+    if (auto used = use_client_certificate(session.context.get(), options); !used) return unexpected(std::move(used.error()));
+    SSL_CTX_set_cert_cb(session.context.get(), note_certificate_request, nullptr);
     session.connection.reset(SSL_new(session.context.get()));
     SSL* ssl = session.connection.get();
     if (ssl == nullptr || SSL_set_fd(ssl, socket.fd()) != 1)
         return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
+    SSL_set_app_data(ssl, &session.client_certificate_requested);
     // SSL_set_tlsext_host_name() is a macro with a C cast; this is what it expands to.
     if (options.server_name && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                                         const_cast<char*>(options.server_name->c_str())) != 1)
         return unexpected(TlsError{TlsErrorKind::io_error, "cannot set SNI: " + drain_openssl_errors()});
 
+    // A server that wants a client certificate we do not have (TLS 1.2 and older) ends the
+    // handshake after its own certificates, with an alert or a close: its chain has arrived and
+    // is still judged, and the caller says why nothing more could be done.
+    const auto ended_after_certificate_request = [&](std::string how) -> bool {
+        if (!session.client_certificate_requested) return false;
+        if (peer_chain_of(ssl).empty()) return false;
+        session.completed = false;
+        session.ended_by = std::move(how);
+        return true;
+    };
     ERR_clear_error();
     for (;;) {
         errno = 0;
@@ -77,17 +131,23 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
             }
             continue;
         }
-        if (reason == SSL_ERROR_ZERO_RETURN) return unexpected(TlsError{TlsErrorKind::closed, peer_closed_message(socket)});
+        if (reason == SSL_ERROR_ZERO_RETURN) {
+            if (ended_after_certificate_request("a close")) break;
+            return unexpected(TlsError{TlsErrorKind::closed, peer_closed_message(socket)});
+        }
         if (reason == SSL_ERROR_SYSCALL) {
             const int saved = errno;
             const std::string queued = drain_openssl_errors("");
-            if (saved == 0 || saved == ECONNRESET || saved == EPIPE)
+            if (saved == 0 || saved == ECONNRESET || saved == EPIPE) {
+                if (ended_after_certificate_request("a close")) break;
                 return unexpected(TlsError{TlsErrorKind::closed, peer_closed_message(socket)});
+            }
             return unexpected(TlsError{TlsErrorKind::io_error, "TLS handshake with " + socket.peer_text + ": " +
                                                                    (queued.empty() ? std::strerror(saved) : queued)});
         }
-        return unexpected(TlsError{TlsErrorKind::handshake_failed,
-                                   "TLS handshake with " + socket.peer_text + " failed: " + drain_openssl_errors()});
+        const std::string why = drain_openssl_errors();
+        if (ended_after_certificate_request(why)) break;
+        return unexpected(TlsError{TlsErrorKind::handshake_failed, "TLS handshake with " + socket.peer_text + " failed: " + why});
     }
 
     session.protocol = SSL_get_version(ssl);
@@ -97,10 +157,7 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
         session.server_signed_key_exchange =
             exchange == NID_kx_any || exchange == NID_kx_ecdhe || exchange == NID_kx_dhe;
     }
-    // On the client side the stack holds the leaf too, in the order the server sent it.
-    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
-        for (int i = 0; i < sk_X509_num(chain); ++i) session.peer_chain.push_back(share(sk_X509_value(chain, i)));
-    }
+    session.peer_chain = peer_chain_of(ssl);
     if (session.peer_chain.empty()) {
         return unexpected(TlsError{TlsErrorKind::handshake_failed,
                                    socket.peer_text + " completed the handshake without a certificate"});

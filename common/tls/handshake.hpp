@@ -7,6 +7,7 @@
 // as a generic handshake failure.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,23 @@ namespace tls_checks::tls {
 
 struct HandshakeOptions {
     std::optional<std::string> server_name;  // SNI; never an IP literal (RFC 6066, section 3)
+    // A client certificate (PEM, leaf first, may hold its chain) and its key (PEM; may be the
+    // same file), for mutual-TLS services.
+    std::optional<std::string> client_certificate;
+    std::optional<std::string> client_key;
 };
+
+// The key exchange groups offered, most preferred first. OpenSSL's default groups stop at
+// P-256/P-384/P-521; a server whose ECDSA certificate is on a smaller curve would then fail the
+// handshake instead of being reported as weak, so the small curves come last.
+inline constexpr const char* handshake_groups[] = {
+    "X25519", "P-256", "X448", "P-521", "P-384", "secp224r1", "secp192r1",
+    "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"};
+
+// Sets `names` as the context's groups, leaving out the ones this OpenSSL build does not have
+// (Fedora, RHEL and FIPS builds lack secp192r1, secp224r1 or X448): SSL_CTX_set1_groups_list()
+// refuses a whole list for one unknown name. False only when none is known.
+bool set_supported_groups(SSL_CTX* context, std::span<const char* const> names);
 
 struct TlsSession {
     SslCtxPtr context;
@@ -30,12 +47,20 @@ struct TlsSession {
     // by decrypting an RSA key exchange: the leaf needs digitalSignature (RFC 8446 4.4.2.2).
     bool server_signed_key_exchange = false;
     std::vector<X509Ptr> peer_chain; // as presented, leaf first
+    // The server asked for a client certificate (CertificateRequest).
+    bool client_certificate_requested = false;
+    // False when the server ended the handshake after sending its certificates and asking for
+    // a client certificate (TLS 1.2 and older): it wanted one we do not have, or refused the one
+    // we sent. `ended_by` says how ("sslv3 alert handshake failure"). The chain is still there
+    // to be judged; nothing can be read or written.
+    bool completed = true;
+    std::string ended_by;
 
     // Sends close_notify without waiting for the peer's answer.
     void close() noexcept;
 };
 
-enum class TlsErrorKind { timed_out, closed, handshake_failed, io_error };
+enum class TlsErrorKind { timed_out, closed, handshake_failed, io_error, bad_client_certificate };
 
 struct TlsError {
     TlsErrorKind kind;

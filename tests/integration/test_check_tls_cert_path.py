@@ -3,6 +3,8 @@
 certificate content clients enforce, lifetime-relative thresholds and hostile names, against real
 `openssl s_server` processes on 127.0.0.1 with certificates made at test time."""
 
+import subprocess
+
 import pytest
 
 from harness import check_tls_cert, openssl_server
@@ -236,3 +238,62 @@ def test_two_hundred_certificate_chain_keeps_the_output_under_4_kib(processes, t
     assert "intermediate 1 CN=deep intermediate 197 expires in" in run.stdout
     assert len(run.perfdata) <= 12  # per path element, never per certificate sent
     assert run.stdout.rstrip("\n").endswith("(long output cut)")
+
+
+def client_identity(tmp_path, issuer, tag):
+    """A client certificate (clientAuth) and its key, as PEM files."""
+    from cryptography import x509 as x509_module
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    import datetime
+    key = rsa_key(2048, 8)
+    now = datetime.datetime.utcnow()
+    certificate = (x509_module.CertificateBuilder()
+                   .subject_name(x509_module.Name([x509_module.NameAttribute(NameOID.COMMON_NAME, f"monitoring {tag}")]))
+                   .issuer_name(issuer.certificate.subject).public_key(key.public_key())
+                   .serial_number(x509_module.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509_module.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+                   .sign(issuer.key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / f"client-{tag}.pem", tmp_path / f"client-{tag}.key"
+    cert_path.write_bytes(certificate.public_bytes(Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    return cert_path, key_path
+
+
+def test_server_requiring_a_client_certificate_over_tls_1_2_still_has_its_chain_judged(processes, tmp_path):
+    root, intermediate = pki()
+    clients_ca = issue(Spec("client ca", is_ca=True, key=rsa_key(2048, 9)))
+    (tmp_path / "clients-ca.pem").write_bytes(clients_ca.pem())
+    port, chain = serve(processes, tmp_path, issue(Spec("localhost"), intermediate), [intermediate], root,
+                        extra=["-no_tls1_3", "-Verify", "1", "-verify_return_error",
+                               "-CAfile", str(tmp_path / "clients-ca.pem")])
+    run = check(port, "-v", ca=chain.root)
+    assert run.status == "OK", run.stdout
+    assert "server requires a client certificate (the handshake ended with" in run.stdout
+    assert "chain is trusted: path of 3 to anchor CN=test root" in run.stdout
+    # s_client agrees that the server sends its chain, then asks for a certificate
+    s_client = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", str(chain.root)],
+                              input="", capture_output=True, text=True, timeout=10)
+    assert "Acceptable client certificate CA names" in s_client.stdout
+    good_cert, good_key = client_identity(tmp_path, clients_ca, "good")
+    with_cert = check(port, "-v", "--client-cert", good_cert, "--client-key", good_key, ca=chain.root)
+    assert with_cert.status == "OK", with_cert.stdout
+    assert "server requires a client certificate" not in with_cert.stdout
+    assert f"client certificate {good_cert} presented at the server's request" in with_cert.stdout
+    stranger = issue(Spec("stranger ca", is_ca=True, key=rsa_key(2048, 10)))
+    bad_cert, bad_key = client_identity(tmp_path, stranger, "bad")
+    refused = check(port, "--client-cert", bad_cert, "--client-key", bad_key, ca=chain.root)
+    assert refused.status == "WARNING", refused.stdout
+    assert f"server refused client certificate {bad_cert}" in refused.summary
+
+
+def test_unusable_client_key_is_unknown(processes, tmp_path):
+    root, intermediate = pki()
+    port, chain = serve(processes, tmp_path, issue(Spec("localhost"), intermediate), [intermediate], root)
+    good_cert, _ = client_identity(tmp_path, root, "lonely")
+    (tmp_path / "mismatch.key").write_bytes(issue(Spec("x", key=rsa_key(2048, 11))).key_pem())
+    run = check(port, "--client-cert", good_cert, "--client-key", tmp_path / "mismatch.key", ca=chain.root)
+    assert run.status == "UNKNOWN", run.stdout
+    assert f"cannot use client key {tmp_path / 'mismatch.key'}: key values mismatch" in run.summary
