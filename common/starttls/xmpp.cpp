@@ -1,5 +1,6 @@
 // XMPP client and server streams (RFC 6120 5.4.2): open a stream, read <stream:features>, send
 // <starttls/>, expect <proceed/>. After TLS the stream restarts and features are read again.
+#include "net/resolve.hpp"
 #include "starttls/binary_dialogs.hpp"
 #include "starttls/text_dialog.hpp"
 #include "starttls/xml_scanner.hpp"
@@ -40,15 +41,35 @@ Expected<Done, DialogError> send(net::LineReader& reader, const std::string& tex
 template <class Until>
 Expected<Done, DialogError> read_events(XmlScanner& scanner, net::LineReader& reader, const net::Deadline& deadline,
                                         Until&& done) {
+    // RFC 6120 4.9.2: <stream:error> holds one defined condition element (<host-unknown/>, ...)
+    // in the urn:ietf:params:xml:ns:xmpp-streams namespace; its name is what an operator needs.
+    bool in_stream_error = false;
+    const auto stream_error = [](std::string_view condition) {
+        std::string message = "the server sent stream error";
+        if (!condition.empty()) message += " " + std::string(condition);
+        return unexpected(DialogError{DialogFailure::refused, std::move(message), {}});
+    };
     for (;;) {
         while (auto event = scanner.next()) {
-            if (event->name == "stream:error")
-                return unexpected(DialogError{DialogFailure::refused, "the server sent a stream error", {}});
+            using Kind = XmlEvent::Kind;
+            if (in_stream_error) {
+                if (event->kind == Kind::start || event->kind == Kind::empty) {
+                    if (event->attribute("xmlns") == "urn:ietf:params:xml:ns:xmpp-streams") return stream_error(event->name);
+                } else if (event->kind == Kind::end && event->name == "stream:error") {
+                    return stream_error("");
+                }
+                continue;
+            }
+            if (event->name == "stream:error") {
+                if (event->kind == Kind::empty) return stream_error("");
+                in_stream_error = true;
+                continue;
+            }
             if (done(*event)) return Done{};
         }
         if (!scanner.error().empty()) return unexpected(DialogError{DialogFailure::protocol_error, scanner.error(), {}});
         auto bytes = reader.read_available(deadline);
-        if (!bytes) return unexpected(dialog_error(bytes.error()));
+        if (!bytes) return in_stream_error ? stream_error("") : unexpected(dialog_error(bytes.error()));
         if (!scanner.feed(*bytes)) return unexpected(DialogError{DialogFailure::protocol_error, scanner.error(), {}});
     }
 }
@@ -104,7 +125,15 @@ Expected<DialogResult, DialogError> upgrade_xmpp(bool server, net::LineReader& r
     if (auto sent = send(reader, stream_header(server, options.xmpp_domain), deadline); !sent)
         return unexpected(std::move(sent.error()));
     auto features = read_features(scanner, reader, deadline);
-    if (!features) return unexpected(std::move(features.error()));
+    if (!features) {
+        auto error = std::move(features.error());
+        // The stream is opened to the XMPP domain, which defaults to -H: an address there is
+        // never a domain the server hosts.
+        if (error.message.ends_with("host-unknown") && net::is_ip_literal(options.xmpp_domain))
+            error.message += " (the stream was opened to " + options.xmpp_domain +
+                             ", an address: set --xmpp-domain to the XMPP domain)";
+        return unexpected(std::move(error));
+    }
     result.greeting_at = std::chrono::steady_clock::now();
     result.capabilities = features->entries;
     result.plaintext_login_visible = true;

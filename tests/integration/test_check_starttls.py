@@ -163,6 +163,18 @@ def test_check_tls_cert_reads_the_certificate_after_starttls(world):
     assert "smtp: STARTTLS not offered" in missing.summary
 
 
+def test_xmpp_stream_error_is_named_with_a_hint_when_h_is_an_address(world):
+    # Prosody answers a stream to a domain it does not host with <host-unknown/> (RFC 6120 4.9.3.6).
+    run = starttls(world["ports"]["xmpp"], "xmpp", host="127.0.0.1")
+    assert run.status == "CRITICAL", run.stdout
+    assert "the server sent stream error host-unknown" in run.summary
+    assert "set --xmpp-domain to the XMPP domain" in run.summary
+    other = starttls(world["ports"]["xmpp"], "xmpp", "--xmpp-domain", "other.test", host="127.0.0.1")
+    assert "the server sent stream error host-unknown" in other.summary
+    assert "--xmpp-domain" not in other.summary
+    assert starttls(world["ports"]["xmpp"], "xmpp", "--xmpp-domain", "example.test", host="127.0.0.1").status == "OK"
+
+
 @pytest.mark.parametrize("protocol", ["smtp", "imap", "postgres", "xmpp"])
 def test_check_tls_version_runs_the_dialog_before_every_probe(world, protocol):
     host = "example.test" if protocol == "xmpp" else "localhost"
