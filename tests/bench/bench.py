@@ -8,6 +8,8 @@ Per-run CPU (user+system) comes from wait4() and includes every child a tool wai
 shell-script plugin is charged for the openssl processes it starts; peak RSS is GNU time's %M.
 With --instructions, each tool also runs once under callgrind (children traced) and the table gets
 its instruction count: unlike milliseconds, that figure repeats exactly on a busy machine.
+"conns" is the connections one run opened, where the tool reports it (check_tls_version's
+`connections` perfdata).
 """
 
 import argparse
@@ -91,6 +93,14 @@ def run_once(argv, rss_file):
     rss_file.seek(0)
     peak, code = rss_file.read().split()[-2:]
     return wall, usage.ru_utime + usage.ru_stime, int(peak), int(code)
+
+
+def connections_of(argv):
+    """The `connections` perfdata item of one run (check_tls_version reports it), or None."""
+    argv, environment = split_environment(argv)
+    output = subprocess.run(argv, capture_output=True, text=True, env=environment, stdin=subprocess.DEVNULL).stdout
+    match = re.search(r"[| ]connections=(\d+)", output.split("\n", 1)[0])
+    return int(match.group(1)) if match else None
 
 
 def measure(tools, runs):
@@ -195,6 +205,7 @@ def main():
                     tools.append(("check_smtp -S", [str(NAGIOS_PLUGINS / "check_smtp"), "-H", "127.0.0.1",
                                                     "-p", str(smtp_port), "-S"]))
             rows = measure(tools, args.runs)
+            connections = [connections_of(tool[1]) for tool in tools]
             counts = [instructions(tool[1]) if args.instructions and len(tool) == 2 else 0 for tool in tools]
         finally:
             server.terminate()
@@ -208,15 +219,15 @@ def main():
     if args.instructions:
         header += f" {'instructions':>14} | {'x':>6} |"
         rule += f"{'-' * 16}|{'-' * 8}|"
-    print(header + " exit |")
-    print(rule + "------|")
-    for (name, wall, cpu, rss, code), count in zip(rows, counts):
+    print(header + " conns | exit |")
+    print(rule + "-------|------|")
+    for (name, wall, cpu, rss, code), count, opened in zip(rows, counts, connections):
         line = (f"| {name:32} | {wall * 1000:8.1f} | {wall / base_wall:6.2f} | {cpu * 1000:8.1f} | "
                 f"{cpu / base_cpu if base_cpu else 0:6.2f} | {int(rss):12d} |")
         if args.instructions:
             line += (f" {count:14,d} | {count / base_count if base_count else 0:6.2f} |" if count
                      else f" {'-':>14} | {'-':>6} |")
-        print(line + f" {code:4d} |")
+        print(line + f" {opened if opened is not None else '-':>5} | {code:4d} |")
 
 
 if __name__ == "__main__":
