@@ -38,7 +38,9 @@ struct Config {
     VersionSet forbid;
     VersionSet discourage;
     VersionSet require;
+    std::size_t max_connections = tls::default_max_connections;
     bool fallback_scsv = false;
+    bool require_pq = false;
 };
 
 po::options_description version_options() {
@@ -53,8 +55,18 @@ po::options_description version_options() {
             "CRITICAL when one of these is not accepted")
         ("fallback-scsv", po::bool_switch(),
             "WARNING unless a hello below the best version with TLS_FALLBACK_SCSV is refused "
-            "with inappropriate_fallback (RFC 7507)");
+            "with inappropriate_fallback (RFC 7507)")
+        ("require-pq", po::bool_switch(),
+            "CRITICAL unless TLS 1.3 is accepted with a post-quantum hybrid key exchange "
+            "(X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024)");
     // clang-format on
+    po::options_description limits("Connections", 80);
+    limits.add_options()("max-connections",
+                         po::value<std::string>()->value_name("N")->default_value(
+                             std::to_string(tls::default_max_connections)),
+                         "at most N probe connections open at once (1..64); daemons limit connections "
+                         "per client address, Courier's MAXPERIP to 4");
+    options.add(limits);
     return options;
 }
 
@@ -88,7 +100,14 @@ Expected<Config, std::string> read_config(const po::variables_map& values) {
     if ((config.forbid & config.require).any()) return unexpected(std::string("a version cannot be both forbidden and required"));
     if ((config.discourage & config.require).any())
         return unexpected(std::string("a version cannot be both discouraged and required"));
+    const auto max_connections = plugin::parse_integer(values["max-connections"].as<std::string>(), 1,
+                                                       static_cast<long>(tls::max_max_connections));
+    if (!max_connections)
+        return unexpected("bad --max-connections: '" + values["max-connections"].as<std::string>() +
+                          "' is not a number from 1 to " + std::to_string(tls::max_max_connections));
+    config.max_connections = static_cast<std::size_t>(*max_connections);
     config.fallback_scsv = values["fallback-scsv"].as<bool>();
+    config.require_pq = values["require-pq"].as<bool>();
     return config;
 }
 
@@ -98,7 +117,7 @@ std::string verdict_text(const tls::ProbeResult& result) {
         case ProbeVerdict::refused: return "refused";
         case ProbeVerdict::unknown: break;
     }
-    return "unknown";
+    return "undecided";
 }
 
 std::vector<tls::ProbeRequest> requests_for(const plugin::ConnectionOptions& connection) {
@@ -128,20 +147,30 @@ struct ProbeRound {
 struct Prober {
     const plugin::ConnectionOptions& connection;
     std::optional<starttls::Protocol> protocol;
+    std::size_t max_connections;     // --max-connections
+    std::size_t& connections_opened;  // every probe's TCP connections, retries included
     std::vector<std::optional<runner::Failure>> dialog_failures;  // per probe, for the report
 
     std::vector<tls::ProbeResult> run(const net::Endpoint& endpoint, const std::vector<tls::ProbeRequest>& requests,
                                       const net::Deadline& deadline) {
-        if (!protocol) return tls::run_probes(endpoint, requests, deadline);
+        auto results = protocol ? run_with_dialog(endpoint, requests, deadline)
+                                : tls::run_probes(endpoint, requests, deadline, max_connections);
+        for (const auto& result : results) connections_opened += result.connections;
+        return results;
+    }
+
+    std::vector<tls::ProbeResult> run_with_dialog(const net::Endpoint& endpoint, const std::vector<tls::ProbeRequest>& requests,
+                                                  const net::Deadline& deadline) {
         dialog_failures.assign(requests.size(), std::nullopt);
         return tls::run_probes_with_preamble(
             endpoint, requests,
             [this](std::size_t probe, net::Socket& socket, const net::Deadline& until) {
                 auto dialog = runner::run_dialog(*protocol, socket, connection, until);
-                if (!dialog) dialog_failures[probe] = std::move(dialog.error());
+                // A retried probe runs the dialog again: only its last failure counts.
+                dialog_failures[probe] = dialog ? std::nullopt : std::optional(std::move(dialog.error()));
                 return dialog.has_value();
             },
-            deadline);
+            deadline, max_connections);
     }
 };
 
@@ -167,6 +196,17 @@ void judge_fallback(plugin::Report& report, Prober& prober, const net::Endpoint&
         if (result.version != ProtocolVersion::sslv2 && result.answer.verdict == ProbeVerdict::accepted)
             accepted.push_back(result.version);
     }
+    // The best version is proven only when no probe above it is undecided: a fallback hello aimed
+    // below a guessed best would prove nothing.
+    const auto undecided_above = std::find_if(results.begin(), results.end(), [&](const tls::ProbeResult& r) {
+        return r.version != ProtocolVersion::sslv2 && r.answer.verdict == ProbeVerdict::unknown &&
+               (accepted.empty() || r.version > accepted.back());
+    });
+    if (undecided_above != results.end()) {
+        report.add_detail("fallback SCSV: not tested, the best version is not proven (" +
+                          std::string(tls::display_name(undecided_above->version)) + " undecided)");
+        return;
+    }
     if (accepted.size() < 2) {
         report.add_detail("fallback SCSV: not applicable, fewer than two versions accepted");
         return;
@@ -185,9 +225,38 @@ void judge_fallback(plugin::Report& report, Prober& prober, const net::Endpoint&
         report.add(State::ok, "downgrade protection: " + hello + " refused with inappropriate_fallback");
     } else if (answer.verdict == ProbeVerdict::unknown) {
         report.add(State::unknown, "downgrade protection unknown: " + hello + ": " + answer.detail);
-    } else {
+    } else if (answer.negotiated) {
+        // Only a completed lower-version ServerHello lets an attacker force the downgrade.
         report.add(State::warning, "no downgrade protection (RFC 7507): " + hello + " " +
                                        (answer.verdict == ProbeVerdict::accepted ? "accepted" : "answered with " + answer.detail));
+    } else {
+        // GnuTLS, among others, ends such a hello with close_notify or another alert: not the
+        // alert RFC 7507 names, but no lower-version handshake happens, so the downgrade fails.
+        report.add(State::ok, "downgrade protection: " + hello + " refused (" + answer.detail +
+                                  ", not inappropriate_fallback, but no lower-version handshake)");
+    }
+}
+
+// --require-pq. The TLS 1.3 probe lists the ML-KEM hybrids first in supported_groups and shares
+// only X25519 (RFC 8446 4.2.8), so a server preferring a hybrid asks for it in a HelloRetryRequest
+// and one that chooses X25519 (or another classic group) prefers classic key exchange.
+void judge_post_quantum(plugin::Report& report, const std::vector<tls::ProbeResult>& results) {
+    const auto tls13 = std::find_if(results.begin(), results.end(),
+                                    [](const tls::ProbeResult& r) { return r.version == ProtocolVersion::tls1_3; });
+    if (tls13 == results.end()) return;
+    const auto& answer = tls13->answer;
+    const std::string how = answer.hello_retry_request ? "asks for " : "chose ";
+    if (answer.verdict == ProbeVerdict::unknown) {
+        report.add(State::unknown, "post-quantum key exchange unknown: TLSv1.3 undecided");
+    } else if (answer.verdict == ProbeVerdict::refused) {
+        report.add(State::critical, "no post-quantum key exchange: TLSv1.3 not accepted");
+    } else if (!answer.group) {
+        report.add(State::critical, "no post-quantum key exchange: TLSv1.3 accepted without naming a group");
+    } else if (!tls::is_post_quantum_hybrid(*answer.group)) {
+        report.add(State::critical, "no post-quantum key exchange: TLSv1.3 " + how + tls::named_group_name(*answer.group) +
+                                        " over the offered ML-KEM hybrids");
+    } else {
+        report.add(State::ok, "post-quantum key exchange: TLSv1.3 " + how + tls::named_group_name(*answer.group));
     }
 }
 
@@ -207,14 +276,23 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     plugin::Report report(std::string(identity.prefix));
     const std::string where = runner::target_from(connection).display();
     report.set_context(where);
-    const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
+    // TCP connections the run opened, retries included: what a per-address limit counts.
+    std::size_t connections_opened = 0;
+    const auto finish = [&](plugin::Report& done) {
+        plugin::Perfdata connections;
+        connections.label = "connections";
+        connections.value = static_cast<double>(connections_opened);
+        connections.decimals = 0;
+        done.add_perfdata(std::move(connections));
+        return plugin::finish_report(done, started, connection.verbosity);
+    };
 
     auto endpoints = runner::resolve_target(connection, deadline);
     if (!endpoints) {
         report.add(endpoints.error().state, endpoints.error().message);
         return finish(report);
     }
-    Prober prober{connection, *protocol, {}};
+    Prober prober{connection, *protocol, config.max_connections, connections_opened, {}};
     const auto round = probe_all(prober, *endpoints, requests_for(connection), deadline);
     const auto& results = round.results;
 
@@ -241,13 +319,19 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         return finish(report);
     }
 
-    // No probe got a verdict, some got an answer: the service does not speak SSL/TLS here (a
-    // plaintext port, a STARTTLS port without --starttls). One finding says it; the long output
-    // keeps every probe's detail.
+    // No probe got a verdict and one got bytes that are not SSL/TLS at all (an HTML page, a mail
+    // banner on an implicit-TLS port, noise): no client gets TLS here, so the TLS service is down,
+    // CRITICAL. Undecided answers that are SSL/TLS stay UNKNOWN. The long output keeps every
+    // probe's detail.
     const bool any_verdict = std::any_of(results.begin(), results.end(), [](const tls::ProbeResult& r) {
         return r.answer.verdict != ProbeVerdict::unknown;
     });
-    if (!any_verdict) {
+    const auto foreign = std::find_if(results.rbegin(), results.rend(),
+                                      [](const tls::ProbeResult& r) { return r.answer.non_tls_text.has_value(); });
+    if (!any_verdict && foreign != results.rend()) {
+        report.add(State::critical, "does not speak SSL/TLS: " + std::string(tls::display_name(foreign->version)) +
+                                        " hello answered with '" + *foreign->answer.non_tls_text + "'");
+    } else if (!any_verdict) {
         const auto answered = std::find_if(results.begin(), results.end(),
                                            [](const tls::ProbeResult& r) { return !r.timed_out && !r.connect_error; });
         const auto& example = answered != results.end() ? *answered : results.front();
@@ -263,13 +347,16 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         const auto name = std::string(tls::display_name(version));
         const auto verdict = result.answer.verdict;
         const bool forbidden = config.forbid.test(index_of(version));
-        report.add_detail(name + ": " + verdict_text(result) + " (" + result.answer.detail + ")");
-
-        plugin::Perfdata perf;
-        perf.label = std::string(tls::perfdata_label(version));
-        perf.decimals = 0;
-        if (verdict != ProbeVerdict::unknown) perf.value = verdict == ProbeVerdict::accepted ? 1 : 0;
-        report.add_perfdata(std::move(perf));
+        // Icinga 2 cannot parse the value U: an undecided version is left out of the perfdata.
+        report.add_detail(name + ": " + verdict_text(result) + " (" + result.answer.detail + ")" +
+                          (verdict == ProbeVerdict::unknown ? ", left out of the perfdata" : ""));
+        if (verdict != ProbeVerdict::unknown) {
+            plugin::Perfdata perf;
+            perf.label = std::string(tls::perfdata_label(version));
+            perf.decimals = 0;
+            perf.value = verdict == ProbeVerdict::accepted ? 1 : 0;
+            report.add_perfdata(std::move(perf));
+        }
 
         if (verdict == ProbeVerdict::accepted) {
             accepted_list += (accepted_list.empty() ? "" : ", ") + name;
@@ -291,6 +378,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     report.set_context(where + (accepted_list.empty() ? " accepts no version" : " accepts " + accepted_list), "; ");
 
     if (config.fallback_scsv) judge_fallback(report, prober, *round.endpoint, results, deadline);
+    if (config.require_pq) judge_post_quantum(report, results);
     return finish(report);
 }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "wire/byte_writer.hpp"
+#include "wire/hex.hpp"
 
 namespace tls_checks::tls {
 
@@ -40,7 +41,13 @@ constexpr std::uint16_t tls13_suites[] = {0x1301, 0x1302, 0x1303, 0x1304, 0x1305
 // RFC 8422 / RFC 7919 named groups: modern first, then the older curves servers still use.
 constexpr std::uint16_t groups_tls12[] = {0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0016, 0x0015, 0x0014,
                                           0x0013, 0x001A, 0x001B, 0x001C, 0x0100, 0x0101, 0x0102};
-constexpr std::uint16_t groups_tls13[] = {0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101, 0x0102};
+// TLS 1.3 lists the ML-KEM hybrids first (draft-ietf-tls-ecdhe-mlkem), so that a server which
+// takes only post-quantum key exchange answers with a HelloRetryRequest naming one instead of
+// refusing the hello. The only key share stays X25519: a hybrid share is over 1 KB, and a
+// HelloRetryRequest already proves the version and names the group (RFC 8446 4.1.4).
+constexpr std::uint16_t groups_tls13[] = {named_group::x25519_mlkem768, named_group::secp256r1_mlkem768,
+                                          named_group::secp384r1_mlkem1024, 0x001D, 0x0017, 0x0018, 0x0019,
+                                          0x001E, 0x0100, 0x0101, 0x0102};
 
 // RFC 8446 4.2.3 signature schemes, including SHA-1 ones a TLS 1.2 server may still need.
 constexpr std::uint16_t signature_schemes[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805,
@@ -103,7 +110,7 @@ std::vector<std::uint8_t> extensions_for(ProtocolVersion version, const HelloOpt
         });
         write_extension(out, extension::key_share, [&](wire::ByteWriter& body) {
             body.prefixed(2, [&](wire::ByteWriter& shares) {
-                shares.u16(0x001D);  // x25519
+                shares.u16(named_group::x25519);
                 shares.prefixed(2, [&](wire::ByteWriter& key) { key.bytes(options.key_share); });
             });
         });
@@ -146,6 +153,38 @@ std::vector<std::uint8_t> sslv2_client_hello(const HelloOptions& options) {
 }
 
 }  // namespace
+
+std::string named_group_name(std::uint16_t group) {
+    // IANA "TLS Supported Groups" registry names.
+    switch (group) {
+        case 0x0017: return "secp256r1";
+        case 0x0018: return "secp384r1";
+        case 0x0019: return "secp521r1";
+        case named_group::x25519: return "x25519";
+        case 0x001E: return "x448";
+        case 0x0100: return "ffdhe2048";
+        case 0x0101: return "ffdhe3072";
+        case 0x0102: return "ffdhe4096";
+        case 0x0103: return "ffdhe6144";
+        case 0x0104: return "ffdhe8192";
+        case named_group::secp256r1_mlkem768: return "SecP256r1MLKEM768";
+        case named_group::x25519_mlkem768: return "X25519MLKEM768";
+        case named_group::secp384r1_mlkem1024: return "SecP384r1MLKEM1024";
+        default: break;
+    }
+    return "group " + wire::hex16(group);
+}
+
+bool is_post_quantum_hybrid(std::uint16_t group) {
+    return group == named_group::x25519_mlkem768 || group == named_group::secp256r1_mlkem768 ||
+           group == named_group::secp384r1_mlkem1024;
+}
+
+std::vector<std::uint16_t> offered_groups(ProtocolVersion version) {
+    if (version == ProtocolVersion::tls1_3) return {std::begin(groups_tls13), std::end(groups_tls13)};
+    if (version == ProtocolVersion::sslv2 || version == ProtocolVersion::sslv3) return {};
+    return {std::begin(groups_tls12), std::end(groups_tls12)};
+}
 
 HelloOptions random_hello_options() {
     HelloOptions options;

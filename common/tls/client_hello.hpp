@@ -31,6 +31,24 @@ std::vector<std::uint8_t> build_client_hello(ProtocolVersion version, const Hell
 // Cipher suites (TLS code points) offered for a version, for tests and for the record.
 std::vector<std::uint16_t> offered_cipher_suites(ProtocolVersion version);
 
+// Named groups (RFC 8446 4.2.7) the probes need by name; the ML-KEM hybrids are
+// draft-ietf-tls-ecdhe-mlkem, as OpenSSL 3.5, BoringSSL and the browsers ship them.
+namespace named_group {
+inline constexpr std::uint16_t x25519 = 0x001D;
+inline constexpr std::uint16_t secp256r1_mlkem768 = 0x11EB;
+inline constexpr std::uint16_t x25519_mlkem768 = 0x11EC;
+inline constexpr std::uint16_t secp384r1_mlkem1024 = 0x11ED;
+}  // namespace named_group
+
+// Groups offered in supported_groups for a version, in order (empty for SSLv2 and SSLv3).
+std::vector<std::uint16_t> offered_groups(ProtocolVersion version);
+
+// "x25519", "X25519MLKEM768", or "group 0x1234" for one this code has no name for.
+std::string named_group_name(std::uint16_t group);
+
+// One of the three post-quantum hybrids above.
+bool is_post_quantum_hybrid(std::uint16_t group);
+
 inline constexpr std::uint16_t tls_fallback_scsv = 0x5600;        // RFC 7507
 inline constexpr std::uint16_t empty_renegotiation_scsv = 0x00FF; // RFC 5746
 

@@ -2,7 +2,10 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -17,18 +20,85 @@ namespace {
 // not answering the question.
 constexpr std::size_t max_answer_bytes = 32 * 1024;
 
-enum class Phase { connecting, sending, reading, done };
+constexpr const char* retried_note = "; retried alone, the first connection was closed before any answer";
+
+// A daemon counts a connection against its per-address limit until it has noticed our close
+// (xinetd and Courier reap the child, InspIRCd handles the event), a moment after the close. A
+// retry that comes before that is refused again: give the daemon this long first.
+constexpr std::chrono::milliseconds settle_before_retry{50};
+
+void settle(const net::Deadline& deadline) {
+    const auto left = std::chrono::milliseconds(deadline.poll_timeout_ms());
+    std::this_thread::sleep_for(std::min(left, settle_before_retry));
+}
+
+std::size_t clamp_connections(std::size_t max_connections) {
+    return std::clamp<std::size_t>(max_connections, 1, max_max_connections);
+}
+
+// A close or reset before any byte, judged as the answer interpreter judges a close with
+// nothing received (refused) — whether the reset reached us during connect, while sending the
+// hello or while waiting for the answer, which is only a matter of timing.
+ProbeAnswer closed_without_answer(ProtocolVersion version) {
+    return *interpret_answer(version, {}, true);
+}
+
+// Whether a connect error still proves that the server accepted the connection. A reset while
+// the handshake is unfinished (SYN-SENT) is reported as ECONNREFUSED; ECONNRESET or EPIPE come
+// only from a synchronized connection — on loopback the kernel completes the handshake before
+// the server even calls accept(), so "accept, then reset" often surfaces here.
+bool accepted_then_reset(const net::NetError& error) { return error.kind == net::NetErrorKind::closed; }
+
+// Nothing of the answer arrived and the connection is gone; worth one retry alone.
+enum class Ending { answered_or_undecided, closed_unanswered };
+
+enum class Phase { waiting, connecting, sending, reading, done };
 
 struct Probe {
     const ProbeRequest* request = nullptr;
     net::Socket socket;
-    Phase phase = Phase::connecting;
+    Phase phase = Phase::waiting;
     std::size_t sent = 0;
     std::vector<std::uint8_t> received;
     ProbeResult result;
+    Ending ending = Ending::answered_or_undecided;
+    bool reached = false;  // a TCP connection to the server was established
 
+    void start(const net::Endpoint& endpoint) {
+        const std::size_t connections = result.connections;
+        const bool retry = result.retried;
+        result = ProbeResult{};
+        result.version = request->version;
+        result.connections = connections + 1;
+        result.retried = retry;
+        sent = 0;
+        received.clear();
+        ending = Ending::answered_or_undecided;
+        phase = Phase::connecting;
+        auto started = net::start_connect(endpoint);
+        if (!started) {
+            connect_failed(started.error());
+            return;
+        }
+        socket = std::move(*started);
+    }
+    void connect_failed(const net::NetError& error) {
+        if (accepted_then_reset(error)) {
+            reached = true;
+            close_unanswered();
+            return;
+        }
+        if (error.kind == net::NetErrorKind::refused) ending = Ending::closed_unanswered;
+        result.connect_error = error;
+        fail(ProbeVerdict::unknown, error.message);
+    }
+    void close_unanswered() {
+        ending = Ending::closed_unanswered;
+        finish(closed_without_answer(request->version));
+    }
     void finish(ProbeAnswer answer) {
         result.answer = std::move(answer);
+        if (result.retried) result.answer.detail += retried_note;
         phase = Phase::done;
         socket = net::Socket();  // close now: the probe never completes a handshake
     }
@@ -38,14 +108,23 @@ struct Probe {
         answer.detail = std::move(detail);
         finish(std::move(answer));
     }
+    void time_out() {
+        result.timed_out = true;
+        const char* where = phase == Phase::waiting      ? "before this probe's turn to connect"
+                            : phase == Phase::connecting ? "connecting"
+                            : phase == Phase::sending    ? "sending the hello"
+                            : received.empty()           ? "waiting for an answer"
+                                                         : "reading the answer";
+        fail(ProbeVerdict::unknown, std::string("timed out ") + where);
+    }
 };
 
 void on_connected(Probe& probe) {
     if (auto connected = net::finish_connect(probe.socket); !connected) {
-        probe.result.connect_error = connected.error();
-        probe.fail(ProbeVerdict::unknown, connected.error().message);
+        probe.connect_failed(connected.error());
         return;
     }
+    probe.reached = true;
     probe.phase = Phase::sending;
 }
 
@@ -54,7 +133,7 @@ void on_writable(Probe& probe) {
     auto progress = probe.socket.try_write(std::span(hello).subspan(probe.sent));
     if (!progress) {
         // A server that resets while we send has said no as clearly as one that closes.
-        probe.fail(ProbeVerdict::refused, "connection closed while sending the hello (" + progress.error().message + ")");
+        probe.close_unanswered();
         return;
     }
     probe.sent += progress->bytes;
@@ -77,41 +156,35 @@ void on_readable(Probe& probe) {
     } else {
         probe.received.insert(probe.received.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(progress->bytes));
     }
-    if (auto answer = interpret_answer(probe.request->version, probe.received, closed)) {
+    if (closed && probe.received.empty()) {
+        probe.close_unanswered();
+    } else if (auto answer = interpret_answer(probe.request->version, probe.received, closed)) {
         probe.finish(std::move(*answer));
     } else if (probe.received.size() > max_answer_bytes) {
         probe.fail(ProbeVerdict::unknown, "more than " + std::to_string(max_answer_bytes) + " bytes without a decision");
     }
 }
 
-}  // namespace
-
-std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
-                                    const net::Deadline& deadline) {
-    std::vector<Probe> probes(requests.size());
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        Probe& probe = probes[i];
-        probe.request = &requests[i];
-        probe.result.version = requests[i].version;
-        auto started = net::start_connect(endpoint);
-        if (!started) {
-            probe.result.connect_error = started.error();
-            probe.fail(ProbeVerdict::unknown, started.error().message);
-            continue;
-        }
-        probe.socket = std::move(*started);
-    }
-
+// Runs the probes named by `order`, in that order, at most `max_open` connected at once; a probe
+// starts as soon as an earlier one is done. Every probe of `order` is done afterwards.
+void run_wave(std::vector<Probe>& probes, const std::vector<std::size_t>& order, std::size_t max_open,
+              const net::Endpoint& endpoint, const net::Deadline& deadline) {
+    std::size_t next = 0;
     std::vector<pollfd> fds;
     std::vector<Probe*> owners;
     for (;;) {
         fds.clear();
         owners.clear();
-        for (auto& probe : probes) {
+        for (std::size_t i = 0; i < next; ++i) {
+            Probe& probe = probes[order[i]];
             if (probe.phase == Phase::done) continue;
             const short events = probe.phase == Phase::reading ? POLLIN : POLLOUT;
             fds.push_back(pollfd{probe.socket.fd(), events, 0});
             owners.push_back(&probe);
+        }
+        if (fds.size() < max_open && next < order.size() && !deadline.expired()) {
+            probes[order[next++]].start(endpoint);
+            continue;  // start up to max_open before waiting; one that failed at once frees its slot
         }
         if (fds.empty()) break;
         const int timeout = deadline.poll_timeout_ms();
@@ -119,7 +192,8 @@ std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::ve
         const int ready = ::poll(fds.data(), fds.size(), timeout);
         if (ready < 0) {
             if (errno == EINTR) continue;
-            for (Probe* probe : owners) probe->fail(ProbeVerdict::unknown, std::string("poll: ") + std::strerror(errno));
+            const std::string error = std::string("poll: ") + std::strerror(errno);
+            for (Probe* probe : owners) probe->fail(ProbeVerdict::unknown, error);
             break;
         }
         for (std::size_t i = 0; i < fds.size(); ++i) {
@@ -134,52 +208,107 @@ std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::ve
                     break;
                 case Phase::sending: on_writable(probe); break;
                 case Phase::reading: on_readable(probe); break;
+                case Phase::waiting:
                 case Phase::done: break;
             }
         }
     }
+    for (const std::size_t index : order) {
+        if (probes[index].phase != Phase::done) probes[index].time_out();
+    }
+}
+
+}  // namespace
+
+std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
+                                    const net::Deadline& deadline, std::size_t max_connections) {
+    std::vector<Probe> probes(requests.size());
+    std::vector<std::size_t> order(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        probes[i].request = &requests[i];
+        probes[i].result.version = requests[i].version;
+        order[i] = i;
+    }
+    run_wave(probes, order, clamp_connections(max_connections), endpoint, deadline);
+
+    // When no probe reached the service, nothing listens there: retrying would only repeat that.
+    const bool reached = std::any_of(probes.begin(), probes.end(), [](const Probe& p) { return p.reached; });
+    std::vector<std::size_t> retries;
+    for (std::size_t i = 0; reached && i < probes.size(); ++i) {
+        if (probes[i].ending != Ending::closed_unanswered) continue;
+        probes[i].phase = Phase::waiting;
+        probes[i].result.retried = true;
+        retries.push_back(i);
+    }
+    // One at a time, with nothing else open: a per-address limit cannot refuse a lone connection.
+    for (const std::size_t index : retries) {
+        settle(deadline);
+        run_wave(probes, {index}, 1, endpoint, deadline);
+    }
 
     std::vector<ProbeResult> results;
     results.reserve(probes.size());
-    for (auto& probe : probes) {
-        if (probe.phase != Phase::done) {
-            probe.result.timed_out = true;
-            const char* where = probe.phase == Phase::connecting ? "connecting"
-                                : probe.phase == Phase::sending  ? "sending the hello"
-                                : probe.received.empty()         ? "waiting for an answer"
-                                                                 : "reading the answer";
-            probe.fail(ProbeVerdict::unknown, std::string("timed out ") + where);
-        }
-        results.push_back(std::move(probe.result));
-    }
+    for (auto& probe : probes) results.push_back(std::move(probe.result));
     return results;
 }
 
 namespace {
 
-ProbeResult probe_with_preamble(std::size_t index, const net::Endpoint& endpoint, const ProbeRequest& request,
-                                const Preamble& preamble, const net::Deadline& deadline) {
+struct Attempt {
     ProbeResult result;
+    Ending ending = Ending::answered_or_undecided;
+    bool dialog_done = false;  // the connection got past the STARTTLS dialog
+};
+
+Attempt attempt_with_preamble(std::size_t index, const net::Endpoint& endpoint, const ProbeRequest& request,
+                              const Preamble& preamble, const net::Deadline& deadline, const ProbeResult& before) {
+    Attempt attempt;
+    ProbeResult& result = attempt.result;
     result.version = request.version;
+    result.connections = before.connections + 1;
+    result.retried = before.retried;
     const auto give_up = [&](ProbeVerdict verdict, std::string detail) {
         result.answer.verdict = verdict;
-        result.answer.detail = std::move(detail);
-        return result;
+        result.answer.detail = std::move(detail) + (result.retried ? retried_note : "");
+        return attempt;
     };
-    auto connected = net::connect_any({endpoint}, deadline);
-    if (!connected) {
-        result.timed_out = connected.error().kind == net::NetErrorKind::timed_out;
-        result.connect_error = connected.error();
-        return give_up(ProbeVerdict::unknown, connected.error().message);
-    }
-    net::Socket& socket = *connected;
+    const auto closed_unanswered = [&] {
+        attempt.ending = Ending::closed_unanswered;
+        result.answer = closed_without_answer(request.version);
+        if (result.retried) result.answer.detail += retried_note;
+        return attempt;
+    };
+
+    const auto connect_failed = [&](const net::NetError& error) {
+        if (error.kind == net::NetErrorKind::refused) attempt.ending = Ending::closed_unanswered;
+        result.timed_out = error.kind == net::NetErrorKind::timed_out;
+        result.connect_error = error;
+        return give_up(ProbeVerdict::unknown, error.message);
+    };
+    auto started = net::start_connect(endpoint);
+    if (!started) return connect_failed(started.error());
+    net::Socket socket = std::move(*started);
+    if (auto writable = socket.wait(POLLOUT, deadline); !writable)
+        return connect_failed(net::NetError{net::NetErrorKind::timed_out, "connect to " + endpoint.text + " timed out"});
+    // An accepted connection that was reset before connect() reported back goes on into the
+    // dialog, which then fails exactly as it does when the reset comes a moment later.
+    if (auto connected = net::finish_connect(socket); !connected && !accepted_then_reset(connected.error()))
+        return connect_failed(connected.error());
     if (!preamble(index, socket, deadline)) {
         result.preamble_failed = true;
         result.timed_out = deadline.expired();
+        // A "too many connections" reply or a close in the middle of the dialog: worth a retry alone.
+        if (!result.timed_out) attempt.ending = Ending::closed_unanswered;
         return give_up(ProbeVerdict::unknown, "the STARTTLS dialog failed");
     }
-    if (auto sent = socket.write_all(request.hello, deadline); !sent)
-        return give_up(ProbeVerdict::refused, "connection closed while sending the hello (" + sent.error().message + ")");
+    attempt.dialog_done = true;
+    if (auto sent = socket.write_all(request.hello, deadline); !sent) {
+        if (sent.error().kind == net::NetErrorKind::timed_out) {
+            result.timed_out = true;
+            return give_up(ProbeVerdict::unknown, "timed out sending the hello");
+        }
+        return closed_unanswered();
+    }
     std::vector<std::uint8_t> received;
     std::array<std::uint8_t, 4096> chunk{};
     for (;;) {
@@ -194,9 +323,11 @@ ProbeResult probe_with_preamble(std::size_t index, const net::Endpoint& endpoint
         } else {
             received.insert(received.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*got));
         }
+        if (closed && received.empty()) return closed_unanswered();
         if (auto answer = interpret_answer(request.version, received, closed)) {
             result.answer = std::move(*answer);
-            return result;
+            if (result.retried) result.answer.detail += retried_note;
+            return attempt;
         }
         if (received.size() > max_answer_bytes)
             return give_up(ProbeVerdict::unknown, "more than " + std::to_string(max_answer_bytes) + " bytes without a decision");
@@ -206,14 +337,42 @@ ProbeResult probe_with_preamble(std::size_t index, const net::Endpoint& endpoint
 }  // namespace
 
 std::vector<ProbeResult> run_probes_with_preamble(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
-                                                  const Preamble& preamble, const net::Deadline& deadline) {
-    std::vector<ProbeResult> results(requests.size());
+                                                  const Preamble& preamble, const net::Deadline& deadline,
+                                                  std::size_t max_connections) {
+    std::vector<Attempt> attempts(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) attempts[i].result.version = requests[i].version;
+    std::atomic<std::size_t> next{0};
+    const auto worker = [&] {
+        for (std::size_t i = next++; i < requests.size(); i = next++) {
+            attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, deadline, attempts[i].result);
+        }
+    };
     std::vector<std::thread> threads;
-    threads.reserve(requests.size());
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        threads.emplace_back([&, i] { results[i] = probe_with_preamble(i, endpoint, requests[i], preamble, deadline); });
-    }
+    const std::size_t workers = std::min(clamp_connections(max_connections), requests.size());
+    threads.reserve(workers);
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
     for (auto& thread : threads) thread.join();
+
+    // When no dialog got through, that failure is the finding (STARTTLS not offered, or nothing
+    // listens); six more sequential dialogs would only spend the deadline on it.
+    const bool any_dialog_done = std::any_of(attempts.begin(), attempts.end(), [](const Attempt& a) { return a.dialog_done; });
+    for (std::size_t i = 0; any_dialog_done && i < attempts.size(); ++i) {
+        if (attempts[i].ending != Ending::closed_unanswered) continue;
+        ProbeResult& before = attempts[i].result;
+        before.retried = true;
+        if (deadline.expired()) {
+            before.timed_out = true;
+            before.answer.verdict = ProbeVerdict::unknown;
+            before.answer.detail = "timed out before the retry alone (the first connection was closed before any answer)";
+            continue;
+        }
+        settle(deadline);
+        attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, deadline, before);
+    }
+
+    std::vector<ProbeResult> results;
+    results.reserve(attempts.size());
+    for (auto& attempt : attempts) results.push_back(std::move(attempt.result));
     return results;
 }
 

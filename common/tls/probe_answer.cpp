@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "tls/client_hello.hpp"
 #include "tls/server_hello.hpp"
 #include "wire/byte_reader.hpp"
 #include "wire/hex.hpp"
@@ -17,6 +18,13 @@ ProbeAnswer make(ProbeVerdict verdict, std::string detail) {
     return answer;
 }
 
+// Bytes that are no SSL/TLS record at all: an HTML page, a mail banner, noise.
+ProbeAnswer not_ssl_tls(std::string detail, std::span<const std::uint8_t> received) {
+    ProbeAnswer answer = make(ProbeVerdict::unknown, std::move(detail));
+    answer.non_tls_text = printable_prefix(received);
+    return answer;
+}
+
 std::optional<ProbeAnswer> cut_short(bool peer_closed) {
     if (!peer_closed) return std::nullopt;
     return make(ProbeVerdict::unknown, "connection closed in the middle of the answer");
@@ -29,13 +37,15 @@ ProbeAnswer judge_server_hello(ProtocolVersion probed, const ServerHello& hello)
     answer.negotiated = chosen;
     answer.cipher_suite = hello.cipher_suite;
     answer.hello_retry_request = hello.hello_retry_request;
+    answer.group = hello.selected_group;
     if (hello.hello_retry_request) {
         // RFC 8446 4.1.4: a HelloRetryRequest selecting TLS 1.3 means the server speaks it and
-        // wants another key share; the version question is answered.
+        // wants another key share (often a post-quantum hybrid); the version question is answered.
+        // Without a key_share it only wants a cookie back.
         if (probed == ProtocolVersion::tls1_3 && chosen == 0x0304) {
             answer.verdict = ProbeVerdict::accepted;
-            answer.detail = "HelloRetryRequest for TLSv1.3" +
-                            (hello.selected_group ? ", group " + wire::hex16(*hello.selected_group) : std::string());
+            answer.detail = "HelloRetryRequest for " +
+                            (hello.selected_group ? named_group_name(*hello.selected_group) : std::string("TLSv1.3"));
         } else {
             answer.verdict = ProbeVerdict::unknown;
             answer.detail = "HelloRetryRequest with version " + wire_version_name(chosen);
@@ -45,6 +55,7 @@ ProbeAnswer judge_server_hello(ProtocolVersion probed, const ServerHello& hello)
     if (chosen == offered) {
         answer.verdict = ProbeVerdict::accepted;
         answer.detail = "ServerHello " + wire_version_name(chosen) + ", cipher " + wire::hex16(hello.cipher_suite);
+        if (hello.selected_group) answer.detail += ", group " + named_group_name(*hello.selected_group);
     } else if (chosen < offered) {
         answer.verdict = ProbeVerdict::refused;
         answer.detail = "server chose " + wire_version_name(chosen) + " instead";
@@ -67,8 +78,8 @@ std::optional<ProbeAnswer> interpret_tls(ProtocolVersion probed, std::span<const
         const RecordParse parsed = parse_record(received);
         if (parsed.status == RecordStatus::need_more) return cut_short(peer_closed);
         if (parsed.status == RecordStatus::malformed) {
-            if ((received.front() & 0x80u) != 0) return make(ProbeVerdict::unknown, "answered in SSLv2 framing");
-            return make(ProbeVerdict::unknown, "not TLS: '" + printable_prefix(received) + "'");
+            if ((received.front() & 0x80u) != 0) return not_ssl_tls("answered in SSLv2 framing", received);
+            return not_ssl_tls("not TLS: '" + printable_prefix(received) + "'", received);
         }
         const Record& record = parsed.record;
         received = received.subspan(record.size);
@@ -124,7 +135,7 @@ std::optional<ProbeAnswer> interpret_sslv2(std::span<const std::uint8_t> receive
                 return make(ProbeVerdict::refused, "answered in TLS, not SSLv2");
             }
         }
-        return make(ProbeVerdict::unknown, "not SSL/TLS: '" + printable_prefix(received) + "'");
+        return not_ssl_tls("not SSL/TLS: '" + printable_prefix(received) + "'", received);
     }
     // SSLv2 draft: a 2-byte header (high bit set) carries a 15-bit length and no padding.
     wire::ByteReader reader(received, "SSLv2 record");

@@ -22,6 +22,8 @@ struct ProbeAnswer {
     std::optional<Alert> alert;
     std::optional<std::size_t> sslv2_cipher_count;
     bool hello_retry_request = false;
+    std::optional<std::uint16_t> group;          // key_share: chosen (ServerHello) or asked for (HRR)
+    std::optional<std::string> non_tls_text;     // the answer is not SSL/TLS at all: how it starts
 };
 
 // Interprets everything received so far for a probe of `probed`. nullopt: no decision yet,

@@ -34,9 +34,17 @@ bool read_extensions(wire::ByteReader& reader, ServerHello& hello) {
             std::uint16_t selected = 0;
             if (!data.read_u16(selected) || !data.expect_empty()) return reader.fail_from(data);
             hello.selected_version = selected;
-        } else if (type == key_share_type && hello.hello_retry_request) {
-            std::uint16_t group = 0;  // RFC 8446 4.2.8: KeyShareHelloRetryRequest
-            if (!data.read_u16(group) || !data.expect_empty()) return reader.fail_from(data);
+        } else if (type == key_share_type) {
+            // RFC 8446 4.2.8: a HelloRetryRequest carries only the group it wants
+            // (KeyShareHelloRetryRequest); a ServerHello one KeyShareEntry, whose key_exchange is
+            // <1..2^16-1> (an ML-KEM hybrid share is over 1 KB, so no tighter bound here).
+            std::uint16_t group = 0;
+            if (!data.read_u16(group)) return reader.fail_from(data);
+            if (!hello.hello_retry_request) {
+                wire::ByteReader key_exchange;
+                if (!data.read_vector(2, 1, 0xFFFF, key_exchange, "key_exchange")) return reader.fail_from(data);
+            }
+            if (!data.expect_empty()) return reader.fail_from(data);
             hello.selected_group = group;
         }
         // Every other extension is skipped on purpose: the version probe needs none of them.

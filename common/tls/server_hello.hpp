@@ -21,7 +21,7 @@ struct ServerHello {
     std::uint16_t cipher_suite = 0;
     std::uint8_t compression_method = 0;
     std::optional<std::uint16_t> selected_version;  // supported_versions (RFC 8446 4.2.1)
-    std::optional<std::uint16_t> selected_group;    // key_share of a HelloRetryRequest
+    std::optional<std::uint16_t> selected_group;    // key_share: the group chosen (ServerHello) or asked for (HRR)
     bool hello_retry_request = false;               // RFC 8446 4.1.3: the special random
     std::vector<std::uint16_t> extensions;          // types, in order
 

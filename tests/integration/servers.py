@@ -395,3 +395,67 @@ def inn_nnrpd(processes, directory, chain):
                    preexec_fn=_as_user("news"), cwd=directory)
     processes.start(["/usr/lib/news/bin/nnrpd", "-D", "-f", "-b", "127.0.0.1", "-p", str(port)], port, env=env)
     return port
+
+
+def xinetd_limited(processes, directory, target_port, per_source):
+    """A real xinetd forwarding a fresh loopback port to `target_port` (its `redirect`), serving at
+    most `per_source` connections at once from one client address: a surplus connection is
+    accepted and closed at once, before a byte is forwarded, as Courier's MAXPERIP and ngIRCd's
+    MaxConnectionsIP do. Returns the port."""
+    directory = Path(directory)
+    port = free_port()
+    # cps: xinetd's default (50 connections a second, then 10 s off) would stop a test that runs
+    # the check ten times in a row; the limit under test is per_source only.
+    _write(directory / "xinetd.conf", f"""
+        defaults
+        {{
+            per_source = {per_source}
+            cps = 10000 1
+            instances = UNLIMITED
+        }}
+        service tls-checks-limited
+        {{
+            type = UNLISTED
+            socket_type = stream
+            protocol = tcp
+            wait = no
+            user = {pwd.getpwuid(os.geteuid()).pw_name}
+            bind = 127.0.0.1
+            port = {port}
+            redirect = 127.0.0.1 {target_port}
+            log_type = FILE {directory}/xinetd.log
+            log_on_failure = HOST
+        }}
+        """)
+    processes.start(["xinetd", "-dontfork", "-f", str(directory / "xinetd.conf"), "-pidfile",
+                     str(directory / "xinetd.pid")], port)
+    return port
+
+
+def inspircd_limited(processes, directory, chain, per_address):
+    """InspIRCd 3 with STARTTLS, as inspircd() starts it, that serves at most `per_address`
+    connections from one client address (its connect class's localmax), checked as each
+    connection arrives (clonesonconnect): the surplus gets "ERROR :Closing link: ... No more
+    connections allowed from your host" before any dialog. Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    port = free_port()
+    key, certificate = _key_and_full_chain(directory, chain, "irc")
+    _write(directory / "inspircd.conf", f"""
+        <server name="irc.example.test" description="tls-checks test" network="Test">
+        <admin name="Test" nick="test" email="test@example.test">
+        <bind address="127.0.0.1" port="{port}" type="clients">
+        <connect allow="*" timeout="60" localmax="{per_address}" globalmax="{per_address}" maxconnwarn="off" useident="no" resolvehostnames="no">
+        <module name="cap">
+        <module name="ssl_gnutls">
+        <sslprofile name="main" provider="gnutls" certfile="{certificate}" keyfile="{key}" dhfile="" requestclientcert="no">
+        <module name="starttls">
+        <starttls provider="main">
+        <pid file="{directory}/inspircd.pid">
+        <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{directory}/inspircd.log">
+        <options allowcoreunload="no">
+        <performance clonesonconnect="yes">
+        <dns timeout="1">
+        """)
+    processes.start(["inspircd", "--nofork", "--runasroot", "--config", str(directory / "inspircd.conf")], port)
+    return port

@@ -33,8 +33,10 @@ def check(port, *args):
 
 
 def accepted(run):
-    """{'sslv2': 0, ...} from our perfdata; None for U."""
-    return {v: (None if run.perfdata[v] == "U" else int(run.perfdata[v])) for v in VERSIONS}
+    """{'sslv2': 0, ...} from our perfdata; None for a version left out (undecided). Never `U`:
+    Icinga 2 cannot parse it."""
+    assert "U" not in run.perfdata.values(), run.stdout
+    return {v: (int(run.perfdata[v]) if v in run.perfdata else None) for v in VERSIONS}
 
 
 def sslscan(port):
@@ -104,7 +106,7 @@ def test_tls13_server_without_x25519_answers_hello_retry_request_and_counts_as_a
     port = openssl_server(processes, chain, "-tls1_3", "-groups", "P-256")
     run = check(port, "-v")
     assert run.status == "OK", run.stdout
-    assert "TLSv1.3: accepted (HelloRetryRequest for TLSv1.3, group 0x0017)" in run.stdout
+    assert "TLSv1.3: accepted (HelloRetryRequest for secp256r1)" in run.stdout
 
 
 @pytest.mark.parametrize("priority, expected, state", [
@@ -184,14 +186,14 @@ def http_error_handler(connection):
     connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
-def test_http_error_page_is_unknown_and_names_what_was_answered():
+def test_http_error_page_is_critical_and_names_what_was_answered():
     with ScriptedServer(http_error_handler) as server:
-        run = check(server.port, "-t", "3")
-    assert run.status == "UNKNOWN", run.stdout
-    assert "no SSL/TLS answer to any probe" in run.summary
-    assert "TLS: 'HTTP/1.1 400 Bad Request')" in run.summary
+        run = check(server.port, "-t", "3", "-v")
+    assert run.status == "CRITICAL", run.stdout
+    assert run.summary.endswith("does not speak SSL/TLS: TLSv1.3 hello answered with 'HTTP/1.1 400 Bad Request'")
     assert run.elapsed < 4.0
     assert all(value is None for value in accepted(run).values())
+    assert "TLSv1.2: undecided (not TLS: 'HTTP/1.1 400 Bad Request'), left out of the perfdata" in run.stdout
 
 
 def test_server_that_closes_silently_accepts_nothing_and_is_critical():

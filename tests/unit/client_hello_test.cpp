@@ -106,6 +106,52 @@ BOOST_AUTO_TEST_CASE(client_version_is_the_probed_one_and_tls13_uses_supported_v
                boost::test_tools::per_element());
 }
 
+std::vector<std::uint16_t> u16_list(const std::vector<std::uint8_t>& data) {
+    wire::ByteReader reader(data, "list");
+    wire::ByteReader list;
+    BOOST_REQUIRE(reader.read_vector(2, 2, 0xFFFE, list, "list") && reader.expect_empty());
+    std::vector<std::uint16_t> out;
+    while (!list.empty()) {
+        std::uint16_t value = 0;
+        BOOST_REQUIRE(list.read_u16(value));
+        out.push_back(value);
+    }
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(tls13_hello_lists_the_ml_kem_hybrids_first_and_shares_only_x25519) {
+    const auto hello = decode(tls::build_client_hello(ProtocolVersion::tls1_3, options_with_sni()));
+    BOOST_REQUIRE(hello.extension(10) != nullptr);
+    const auto groups = u16_list(*hello.extension(10));
+    BOOST_TEST(groups == tls::offered_groups(ProtocolVersion::tls1_3), boost::test_tools::per_element());
+    BOOST_REQUIRE(groups.size() > 4U);
+    BOOST_TEST((std::vector<std::uint16_t>(groups.begin(), groups.begin() + 4) ==
+                std::vector<std::uint16_t>{0x11EC, 0x11EB, 0x11ED, 0x001D}));
+    const auto& share = *hello.extension(51);  // client_shares<2..>: one KeyShareEntry
+    BOOST_TEST((std::vector<std::uint8_t>(share.begin(), share.begin() + 6) ==
+                std::vector<std::uint8_t>{0x00, 0x24, 0x00, 0x1D, 0x00, 0x20}));
+    BOOST_TEST(std::vector<std::uint8_t>(share.begin() + 6, share.end()) == std::vector<std::uint8_t>(32, 0x42),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_groups_are_offered_for_tls13_only) {
+    for (const auto version : {ProtocolVersion::tls1_0, ProtocolVersion::tls1_1, ProtocolVersion::tls1_2}) {
+        const auto groups = u16_list(*decode(tls::build_client_hello(version, options_with_sni())).extension(10));
+        BOOST_TEST(std::none_of(groups.begin(), groups.end(), tls::is_post_quantum_hybrid));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(group_names_follow_the_iana_registry) {
+    BOOST_TEST(tls::named_group_name(0x11EC) == "X25519MLKEM768");
+    BOOST_TEST(tls::named_group_name(0x11EB) == "SecP256r1MLKEM768");
+    BOOST_TEST(tls::named_group_name(0x11ED) == "SecP384r1MLKEM1024");
+    BOOST_TEST(tls::named_group_name(0x001D) == "x25519");
+    BOOST_TEST(tls::named_group_name(0x0017) == "secp256r1");
+    BOOST_TEST(tls::named_group_name(0x6399) == "group 0x6399");
+    BOOST_TEST(tls::is_post_quantum_hybrid(0x11EC));
+    BOOST_TEST(!tls::is_post_quantum_hybrid(0x001D));
+}
+
 BOOST_AUTO_TEST_CASE(sslv3_hello_carries_no_extensions) {
     const auto hello = decode(tls::build_client_hello(ProtocolVersion::sslv3, options_with_sni()));
     BOOST_TEST(hello.extensions.empty());

@@ -86,7 +86,23 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_proves_tls13) {
     const auto answer = decide(ProtocolVersion::tls1_3, record(22, server_hello_message("hello_retry_request_openssl")));
     BOOST_TEST((answer.verdict == ProbeVerdict::accepted));
     BOOST_TEST(answer.hello_retry_request);
-    BOOST_TEST(answer.detail == "HelloRetryRequest for TLSv1.3, group 0x0017");
+    BOOST_TEST(answer.detail == "HelloRetryRequest for secp256r1");
+    BOOST_TEST(answer.group.value_or(0) == 0x0017);
+}
+
+BOOST_AUTO_TEST_CASE(hello_retry_request_for_a_post_quantum_hybrid_proves_tls13_and_names_the_group) {
+    const auto answer =
+        decide(ProtocolVersion::tls1_3, record(22, server_hello_message("hello_retry_request_x25519mlkem768_node")));
+    BOOST_TEST((answer.verdict == ProbeVerdict::accepted));
+    BOOST_TEST(answer.detail == "HelloRetryRequest for X25519MLKEM768");
+    BOOST_TEST(answer.group.value_or(0) == 0x11EC);
+}
+
+BOOST_AUTO_TEST_CASE(tls13_server_hello_names_the_group_it_chose) {
+    const auto answer = decide(ProtocolVersion::tls1_3, record(22, server_hello_message("tls13_x25519_node")));
+    BOOST_TEST((answer.verdict == ProbeVerdict::accepted));
+    BOOST_TEST(answer.detail == "ServerHello TLSv1.3, cipher 0x1302, group x25519");
+    BOOST_TEST(!answer.hello_retry_request);
 }
 
 BOOST_AUTO_TEST_CASE(fatal_alert_is_a_refusal_naming_the_alert) {
@@ -125,9 +141,18 @@ BOOST_AUTO_TEST_CASE(http_error_page_is_unknown_and_quoted) {
     const auto answer = decide(ProtocolVersion::tls1_2, Bytes(http.begin(), http.end()));
     BOOST_TEST((answer.verdict == ProbeVerdict::unknown));
     BOOST_TEST(answer.detail == "not TLS: 'HTTP/1.1 400 Bad Request'");
+    BOOST_TEST(answer.non_tls_text.value_or("") == "HTTP/1.1 400 Bad Request");
     const auto sslv2 = decide(ProtocolVersion::sslv2, Bytes(http.begin(), http.end()));
     BOOST_TEST((sslv2.verdict == ProbeVerdict::unknown));
     BOOST_TEST(sslv2.detail == "not SSL/TLS: 'HTTP/1.1 400 Bad Request'");
+    BOOST_TEST(sslv2.non_tls_text.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(tls_answers_are_never_marked_as_not_ssl_tls) {
+    BOOST_TEST(!decide(ProtocolVersion::tls1_1, record(21, {2, 70}, 0x0301)).non_tls_text.has_value());
+    BOOST_TEST(!decide(ProtocolVersion::tls1_2, record(22, {11, 0, 0, 0})).non_tls_text.has_value());
+    BOOST_TEST(!decide(ProtocolVersion::sslv2, record(21, {2, 70}, 0x0301)).non_tls_text.has_value());
+    BOOST_TEST(!decide(ProtocolVersion::tls1_0, {}, true).non_tls_text.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(sslv2_server_hello_is_accepted_even_with_zero_ciphers) {
