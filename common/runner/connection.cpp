@@ -6,6 +6,8 @@
 
 #include "net/line_reader.hpp"
 #include "net/resolve.hpp"
+#include "tls/client_hello.hpp"
+#include "tls/probe.hpp"
 
 namespace tls_checks::runner {
 
@@ -124,6 +126,39 @@ Expected<starttls::DialogResult, Failure> run_dialog(starttls::Protocol protocol
     return std::move(*dialog);
 }
 
+namespace {
+
+// After a failed handshake: does the server insist on a post-quantum hybrid group that this
+// OpenSSL cannot offer (Debian 12's OpenSSL 3.0 has no ML-KEM; 3.5 has)? One hand-built TLS 1.3
+// hello that lists the hybrids tells: the server answers with a HelloRetryRequest for the group
+// it wants. Then the check cannot judge the service, through no fault of the service.
+std::optional<std::string> group_this_openssl_lacks(const plugin::ConnectionOptions& options,
+                                                    std::optional<starttls::Protocol> protocol,
+                                                    const net::Deadline& deadline) {
+    if (tls::openssl_has_hybrid_groups() || deadline.expired()) return std::nullopt;
+    auto endpoints = resolve_target(options, deadline);
+    if (!endpoints || endpoints->empty()) return std::nullopt;
+    tls::HelloOptions hello = tls::random_hello_options();
+    hello.server_name = server_name_for(options);
+    const std::vector<tls::ProbeRequest> requests{
+        {tls::ProtocolVersion::tls1_3, tls::build_client_hello(tls::ProtocolVersion::tls1_3, hello)}};
+    const auto& endpoint = endpoints->front();
+    const auto results =
+        protocol ? tls::run_probes_with_preamble(
+                       endpoint, requests,
+                       [&](std::size_t, net::Socket& socket, const net::Deadline& until) {
+                           return run_dialog(*protocol, socket, options, until).has_value();
+                       },
+                       deadline, 1)
+                 : tls::run_probes(endpoint, requests, deadline, 1);
+    const auto& answer = results.front().answer;
+    if (answer.verdict != tls::ProbeVerdict::accepted || !answer.group || !tls::is_post_quantum_hybrid(*answer.group))
+        return std::nullopt;
+    return tls::named_group_name(*answer.group);
+}
+
+}  // namespace
+
 Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options, std::optional<starttls::Protocol> protocol,
                                        const net::Deadline& deadline) {
     Connection connection;
@@ -150,6 +185,16 @@ Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options,
         const State state = error.kind == tls::TlsErrorKind::timed_out                ? options.timeout_state
                             : error.kind == tls::TlsErrorKind::bad_client_certificate ? State::unknown
                                                                                        : State::critical;
+        if (error.kind == tls::TlsErrorKind::handshake_failed) {
+            if (auto group = group_this_openssl_lacks(options, protocol, deadline)) {
+                const std::string why = "the server requires key exchange group " + *group + ", which this OpenSSL (" +
+                                        OpenSSL_version(OPENSSL_VERSION_STRING) + ") does not offer";
+                return unexpected(Failure{State::unknown, protocol ? std::string(starttls::info(*protocol).name) +
+                                                                         " after STARTTLS: " + why
+                                                                   : why,
+                                          Stage::handshake, {}, why, {}});
+            }
+        }
         std::string detail = error.message;
         if (error.kind == tls::TlsErrorKind::timed_out)
             detail += " (limit " + std::to_string(static_cast<int>(options.timeout_seconds + 0.5)) + " s)";

@@ -27,7 +27,7 @@ Expected<SslCtxPtr, TlsError> make_context() {
     SSL_CTX_set_max_proto_version(context.get(), 0);
     if (SSL_CTX_set_cipher_list(context.get(), "ALL:@SECLEVEL=0") != 1)
         return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
-    if (!set_supported_groups(context.get(), handshake_groups))
+    if (!set_supported_groups(context.get(), groups_to_offer()))
         return unexpected(TlsError{TlsErrorKind::io_error, "no key exchange group of ours is known to this OpenSSL"});
     // Reach servers that predate RFC 5746 secure renegotiation; we never renegotiate.
     SSL_CTX_set_options(context.get(), SSL_OP_LEGACY_SERVER_CONNECT);
@@ -72,6 +72,15 @@ std::string peer_closed_message(const net::Socket& socket) {
 }
 
 }  // namespace
+
+bool openssl_has_hybrid_groups() noexcept { return OpenSSL_version_num() >= 0x30500000UL; }
+
+std::vector<const char*> groups_to_offer() {
+    std::vector<const char*> groups(std::begin(handshake_groups), std::end(handshake_groups));
+    if (openssl_has_hybrid_groups())
+        groups.insert(groups.begin() + 1, std::begin(hybrid_groups), std::end(hybrid_groups));
+    return groups;
+}
 
 bool set_supported_groups(SSL_CTX* context, std::span<const char* const> names) {
     std::string all;

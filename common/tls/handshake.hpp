@@ -28,10 +28,22 @@ struct HandshakeOptions {
 
 // The key exchange groups offered, most preferred first. OpenSSL's default groups stop at
 // P-256/P-384/P-521; a server whose ECDSA certificate is on a smaller curve would then fail the
-// handshake instead of being reported as weak, so the small curves come last.
+// handshake instead of being reported as weak, so the small curves come last. X25519 stays
+// first, so its key share is the one sent; a server that wants a hybrid group asks for it with
+// a HelloRetryRequest.
 inline constexpr const char* handshake_groups[] = {
     "X25519", "P-256", "X448", "P-521", "P-384", "secp224r1", "secp192r1",
     "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"};
+// The ML-KEM hybrids (draft-ietf-tls-ecdhe-mlkem), offered after X25519 where OpenSSL has them
+// (3.5 and later): a server that accepts only X25519MLKEM768 is then reached.
+inline constexpr const char* hybrid_groups[] = {"X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024"};
+
+// handshake_groups with hybrid_groups after X25519 when this OpenSSL is 3.5 or later. Asking
+// the version saves every run on older builds a list that would be refused and filtered.
+std::vector<const char*> groups_to_offer();
+
+// Whether this OpenSSL (at run time) has the ML-KEM hybrid groups: 3.5 and later.
+bool openssl_has_hybrid_groups() noexcept;
 
 // Sets `names` as the context's groups, leaving out the ones this OpenSSL build does not have
 // (Fedora, RHEL and FIPS builds lack secp192r1, secp224r1 or X448): SSL_CTX_set1_groups_list()
