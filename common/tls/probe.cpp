@@ -20,7 +20,7 @@ namespace {
 // not answering the question.
 constexpr std::size_t max_answer_bytes = 32 * 1024;
 
-constexpr const char* retried_note = "; retried alone, the first connection was closed before any answer";
+constexpr const char* retried_note = "; retried alone, the first connection got no TLS answer";
 
 // A daemon counts a connection against its per-address limit until it has noticed our close
 // (xinetd and Courier reap the child, InspIRCd handles the event), a moment after the close. A
@@ -43,13 +43,34 @@ ProbeAnswer closed_without_answer(ProtocolVersion version) {
     return *interpret_answer(version, {}, true);
 }
 
+// The deadline of one of `remaining` retries run one after another: an equal share of what is
+// left, so that one retry the server lets hang cannot use up the time of the others.
+net::Deadline retry_share(const net::Deadline& deadline, std::size_t remaining) {
+    const auto now = net::Deadline::Clock::now();
+    if (remaining <= 1 || deadline.end() <= now) return deadline;
+    return net::Deadline(now + (deadline.end() - now) / static_cast<long>(remaining));
+}
+
+// A retry that decided nothing (it ran out of its time) does not undo what the first attempt
+// saw when that was an answer, if not a TLS one: a service that answers in plain text and then
+// keeps a lone connection waiting still does not speak TLS.
+void keep_first_if_undecided(ProbeResult& retried, const ProbeResult& first) {
+    if (!retried.timed_out || !first.answer.non_tls_text) return;
+    const std::size_t connections = retried.connections;
+    retried = first;
+    retried.connections = connections;
+}
+
 // Whether a connect error still proves that the server accepted the connection. A reset while
 // the handshake is unfinished (SYN-SENT) is reported as ECONNREFUSED; ECONNRESET or EPIPE come
 // only from a synchronized connection — on loopback the kernel completes the handshake before
 // the server even calls accept(), so "accept, then reset" often surfaces here.
 bool accepted_then_reset(const net::NetError& error) { return error.kind == net::NetErrorKind::closed; }
 
-// Nothing of the answer arrived and the connection is gone; worth one retry alone.
+// Nothing of a TLS answer arrived: the connection is gone, or the server answered in plain text,
+// as daemons refuse a connection over their per-address limit (ngIRCd: "ERROR :Connection
+// refused, too many connections from your IP address"). Worth one retry alone; an answer that is
+// still not TLS then stands.
 enum class Ending { answered_or_undecided, closed_unanswered };
 
 enum class Phase { waiting, connecting, sending, reading, done };
@@ -159,7 +180,9 @@ void on_readable(Probe& probe) {
     if (closed && probe.received.empty()) {
         probe.close_unanswered();
     } else if (auto answer = interpret_answer(probe.request->version, probe.received, closed)) {
+        const bool plain_text = answer->non_tls_text.has_value();
         probe.finish(std::move(*answer));
+        if (plain_text) probe.ending = Ending::closed_unanswered;
     } else if (probe.received.size() > max_answer_bytes) {
         probe.fail(ProbeVerdict::unknown, "more than " + std::to_string(max_answer_bytes) + " bytes without a decision");
     }
@@ -241,9 +264,12 @@ std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::ve
         retries.push_back(i);
     }
     // One at a time, with nothing else open: a per-address limit cannot refuse a lone connection.
-    for (const std::size_t index : retries) {
+    for (std::size_t n = 0; n < retries.size(); ++n) {
+        const std::size_t index = retries[n];
+        const ProbeResult first = probes[index].result;
         settle(deadline);
-        run_wave(probes, {index}, 1, endpoint, deadline);
+        run_wave(probes, {index}, 1, endpoint, retry_share(deadline, retries.size() - n));
+        keep_first_if_undecided(probes[index].result, first);
     }
 
     std::vector<ProbeResult> results;
@@ -325,6 +351,7 @@ Attempt attempt_with_preamble(std::size_t index, const net::Endpoint& endpoint, 
         }
         if (closed && received.empty()) return closed_unanswered();
         if (auto answer = interpret_answer(request.version, received, closed)) {
+            if (answer->non_tls_text) attempt.ending = Ending::closed_unanswered;
             result.answer = std::move(*answer);
             if (result.retried) result.answer.detail += retried_note;
             return attempt;
@@ -363,11 +390,16 @@ std::vector<ProbeResult> run_probes_with_preamble(const net::Endpoint& endpoint,
         if (deadline.expired()) {
             before.timed_out = true;
             before.answer.verdict = ProbeVerdict::unknown;
-            before.answer.detail = "timed out before the retry alone (the first connection was closed before any answer)";
+            before.answer.detail = "timed out before the retry alone (the first connection got no TLS answer)";
             continue;
         }
+        const ProbeResult first = before;
         settle(deadline);
-        attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, deadline, before);
+        const std::size_t left = static_cast<std::size_t>(
+            std::count_if(attempts.begin() + static_cast<std::ptrdiff_t>(i), attempts.end(),
+                          [](const Attempt& a) { return a.ending == Ending::closed_unanswered; }));
+        attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, retry_share(deadline, left), before);
+        keep_first_if_undecided(attempts[i].result, first);
     }
 
     std::vector<ProbeResult> results;

@@ -459,3 +459,31 @@ def inspircd_limited(processes, directory, chain, per_address):
         """)
     processes.start(["inspircd", "--nofork", "--runasroot", "--config", str(directory / "inspircd.conf")], port)
     return port
+
+
+def ngircd(processes, directory, chain, max_per_address=5):
+    """ngIRCd 26 (GnuTLS) with implicit TLS on a fresh loopback port, at most `max_per_address`
+    connections from one client address (MaxConnectionsIP; its default is 5). GnuTLS answers a
+    TLS_FALLBACK_SCSV hello with close_notify rather than inappropriate_fallback. Returns the port."""
+    directory = Path(directory)
+    _open_tree(directory)
+    port = free_port()
+    key, certificate = _key_and_full_chain(directory, chain, "ngircd")
+    _write(directory / "ngircd.conf", f"""
+        [Global]
+            Name = irc.example.test
+            Ports =
+            Listen = 127.0.0.1
+        [Limits]
+            MaxConnectionsIP = {max_per_address}
+        [Options]
+            PAM = no
+            Ident = no
+            DNS = no
+        [SSL]
+            CertFile = {certificate}
+            KeyFile = {key}
+            Ports = {port}
+        """)
+    processes.start(["ngircd", "--nodaemon", "--config", str(directory / "ngircd.conf")], port)
+    return port

@@ -4,13 +4,14 @@ servers only for the resets no real server is configured to send. Every run of t
 must give the same verdict."""
 
 import socket
+import subprocess
 import struct
 
 import pytest
 
 from harness import ScriptedServer, assert_plugin_shape, openssl_server, run_plugin
 from pki import Spec, standard_chain
-from servers import inspircd, inspircd_limited, xinetd_limited
+from servers import inspircd, inspircd_limited, ngircd, xinetd_limited
 
 PLUGIN = "check_tls_version"
 VERSIONS = ["sslv2", "sslv3", "tls1_0", "tls1_1", "tls1_2", "tls1_3"]
@@ -71,7 +72,7 @@ def test_irc_daemon_limiting_connections_per_address_behind_starttls_gives_the_s
     for run in runs:
         assert verdict(run) == verdict(unlimited), run.stdout
         assert run.perf_value("connections") >= 6, run.stdout
-    assert any("retried alone, the first connection was closed before any answer" in run.stdout for run in runs)
+    assert any("retried alone, the first connection got no TLS answer" in run.stdout for run in runs)
 
 
 @pytest.mark.parametrize("handler", [reset_at_once, reset_after_the_hello])
@@ -105,3 +106,20 @@ def test_bad_max_connections_is_one_unknown_line(value):
     assert run.status == "UNKNOWN", run.stdout
     assert f"bad --max-connections: '{value}' is not a number from 1 to 64" in run.first_line
     assert len(run.stdout.splitlines()) == 2 and run.stdout.splitlines()[1].startswith("Usage:"), run.stdout
+
+
+def test_ngircd_per_address_limit_and_gnutls_fallback_refusal_give_one_right_verdict(processes, chain, tmp_path):
+    # A real GnuTLS daemon: ngIRCd closes what exceeds MaxConnectionsIP, and answers a hello with
+    # TLS_FALLBACK_SCSV with close_notify, no ServerHello: the downgrade fails, so it is protection.
+    port = ngircd(processes, tmp_path, chain, max_per_address=2)
+    runs = [check(port, "--fallback-scsv", "-v") for _ in range(10)]
+    assert all(verdict(run) == verdict(runs[0]) for run in runs), "\n".join(run.stdout for run in runs)
+    run = runs[0]
+    assert run.perfdata["tls1_2"] == "1" and run.perfdata["tls1_3"] == "1", run.stdout
+    assert run.perfdata["sslv2"] == "0" and run.perfdata["sslv3"] == "0", run.stdout
+    assert "downgrade protection: TLSv1.2 hello with TLS_FALLBACK_SCSV (best is TLSv1.3) refused (alert close_notify" \
+        in run.stdout
+    assert "no downgrade protection" not in run.stdout
+    sslscan = subprocess.run(["sslscan", "--no-colour", "--no-ciphersuites", "--no-groups", "--no-heartbleed",
+                              f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=60).stdout
+    assert "Server supports TLS Fallback SCSV" in sslscan
