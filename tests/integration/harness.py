@@ -184,3 +184,12 @@ def check_tls_cert(port, *args, host="localhost", ca=None):
     run = run_plugin("check_tls_cert", *argv, *args)
     assert_plugin_shape(run, "TLS_CERT")
     return run
+
+
+def check_tls_version(port, *args, host="localhost"):
+    """check_tls_version against a loopback server; the output's shape is checked, and that no
+    perfdata value is `U` (Icinga 2 cannot parse it)."""
+    run = run_plugin("check_tls_version", "-H", host, "-p", port, *args)
+    assert_plugin_shape(run, "TLS_VERSION")
+    assert "=U" not in run.first_line, run.stdout
+    return run

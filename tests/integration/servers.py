@@ -321,18 +321,23 @@ def prosody(processes, directory, chain, domain="example.test"):
     return ports
 
 
-def inspircd(processes, directory, chain):
+def inspircd(processes, directory, chain, per_address=None):
     """InspIRCd 3 with the GnuTLS module and m_starttls (IRCv3 STARTTLS, "tls" capability).
+    With `per_address`, it serves at most that many connections from one client address (its
+    connect class's localmax), checked as each connection arrives (clonesonconnect): the surplus
+    gets "ERROR :Closing link: ... No more connections allowed from your host" before any dialog.
     Returns the port."""
     directory = Path(directory)
     _open_tree(directory)
     port = free_port()
     key, certificate = _key_and_full_chain(directory, chain, "irc")
+    limit = per_address or 100
+    clones_on_connect = "yes" if per_address else "no"
     _write(directory / "inspircd.conf", f"""
         <server name="irc.example.test" description="tls-checks test" network="Test">
         <admin name="Test" nick="test" email="test@example.test">
         <bind address="127.0.0.1" port="{port}" type="clients">
-        <connect allow="*" timeout="60" localmax="100" globalmax="100" maxconnwarn="off" useident="no" resolvehostnames="no">
+        <connect allow="*" timeout="60" localmax="{limit}" globalmax="{limit}" maxconnwarn="off" useident="no" resolvehostnames="no">
         <module name="cap">
         <module name="ssl_gnutls">
         <sslprofile name="main" provider="gnutls" certfile="{certificate}" keyfile="{key}" dhfile="" requestclientcert="no">
@@ -341,7 +346,7 @@ def inspircd(processes, directory, chain):
         <pid file="{directory}/inspircd.pid">
         <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{directory}/inspircd.log">
         <options allowcoreunload="no">
-        <performance clonesonconnect="no">
+        <performance clonesonconnect="{clones_on_connect}">
         <dns timeout="1">
         """)
     processes.start(["inspircd", "--nofork", "--runasroot", "--config", str(directory / "inspircd.conf")], port)
@@ -429,35 +434,6 @@ def xinetd_limited(processes, directory, target_port, per_source):
         """)
     processes.start(["xinetd", "-dontfork", "-f", str(directory / "xinetd.conf"), "-pidfile",
                      str(directory / "xinetd.pid")], port)
-    return port
-
-
-def inspircd_limited(processes, directory, chain, per_address):
-    """InspIRCd 3 with STARTTLS, as inspircd() starts it, that serves at most `per_address`
-    connections from one client address (its connect class's localmax), checked as each
-    connection arrives (clonesonconnect): the surplus gets "ERROR :Closing link: ... No more
-    connections allowed from your host" before any dialog. Returns the port."""
-    directory = Path(directory)
-    _open_tree(directory)
-    port = free_port()
-    key, certificate = _key_and_full_chain(directory, chain, "irc")
-    _write(directory / "inspircd.conf", f"""
-        <server name="irc.example.test" description="tls-checks test" network="Test">
-        <admin name="Test" nick="test" email="test@example.test">
-        <bind address="127.0.0.1" port="{port}" type="clients">
-        <connect allow="*" timeout="60" localmax="{per_address}" globalmax="{per_address}" maxconnwarn="off" useident="no" resolvehostnames="no">
-        <module name="cap">
-        <module name="ssl_gnutls">
-        <sslprofile name="main" provider="gnutls" certfile="{certificate}" keyfile="{key}" dhfile="" requestclientcert="no">
-        <module name="starttls">
-        <starttls provider="main">
-        <pid file="{directory}/inspircd.pid">
-        <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{directory}/inspircd.log">
-        <options allowcoreunload="no">
-        <performance clonesonconnect="yes">
-        <dns timeout="1">
-        """)
-    processes.start(["inspircd", "--nofork", "--runasroot", "--config", str(directory / "inspircd.conf")], port)
     return port
 
 

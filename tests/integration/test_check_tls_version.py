@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import ScriptedServer, SilentServer, assert_plugin_shape, free_port, run_plugin, wait_for_port
-from pki import Spec, standard_chain
+from harness import (ScriptedServer, SilentServer, assert_plugin_shape, check_tls_version, free_port, run_plugin,
+                     wait_for_port)
 
 PLUGIN = "check_tls_version"
 VERSIONS = ["sslv2", "sslv3", "tls1_0", "tls1_1", "tls1_2", "tls1_3"]
@@ -21,15 +21,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
 
 
-@pytest.fixture
-def chain(tmp_path):
-    return standard_chain(tmp_path, Spec("localhost"))
-
-
-def check(port, *args):
-    run = run_plugin(PLUGIN, "-H", "localhost", "-p", port, *args)
-    assert_plugin_shape(run, "TLS_VERSION")
-    return run
+check = check_tls_version
 
 
 def accepted(run):

@@ -9,23 +9,14 @@ import struct
 
 import pytest
 
-from harness import ScriptedServer, assert_plugin_shape, openssl_server, run_plugin
-from pki import Spec, standard_chain
-from servers import inspircd, inspircd_limited, ngircd, xinetd_limited
+from harness import ScriptedServer, assert_plugin_shape, check_tls_version, openssl_server, run_plugin
+from servers import inspircd, ngircd, xinetd_limited
 
 PLUGIN = "check_tls_version"
 VERSIONS = ["sslv2", "sslv3", "tls1_0", "tls1_1", "tls1_2", "tls1_3"]
 
 
-@pytest.fixture
-def chain(tmp_path):
-    return standard_chain(tmp_path, Spec("localhost"))
-
-
-def check(port, *args):
-    run = run_plugin(PLUGIN, "-H", "localhost", "-p", port, *args)
-    assert_plugin_shape(run, "TLS_VERSION")
-    return run
+check = check_tls_version
 
 
 def verdict(run):
@@ -66,7 +57,7 @@ def test_irc_daemon_limiting_connections_per_address_behind_starttls_gives_the_s
     unlimited = check(inspircd(processes, tmp_path / "free", chain), "--starttls", "irc")
     # Two at most: below the default of three, so the limit's "ERROR :Closing link" ends some
     # dialogs and those probes are retried alone.
-    port = inspircd_limited(processes, tmp_path / "limited", chain, per_address=2)
+    port = inspircd(processes, tmp_path / "limited", chain, per_address=2)
     assert unlimited.status == "WARNING", unlimited.stdout
     runs = [check(port, "--starttls", "irc", "-v") for _ in range(10)]
     for run in runs:

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 import servers
-from harness import ScriptedServer, assert_plugin_shape, free_port, run_plugin
-from pki import Spec, standard_chain
+from harness import ScriptedServer, assert_plugin_shape, check_tls_version, free_port, run_plugin
 
 PLUGIN = "check_tls_version"
 HERE = Path(__file__).resolve().parent
@@ -49,16 +48,7 @@ def node():
     return NODE
 
 
-@pytest.fixture
-def chain(tmp_path):
-    return standard_chain(tmp_path, Spec("localhost"))
-
-
-def check(port, *args):
-    run = run_plugin(PLUGIN, "-H", "localhost", "-p", port, *args)
-    assert_plugin_shape(run, "TLS_VERSION")
-    assert "=U" not in run.first_line, run.stdout
-    return run
+check = check_tls_version
 
 
 def pq_server(processes, node, chain, groups):
