@@ -25,6 +25,7 @@ struct Element {
     X509* certificate = nullptr;
     tls::CertificateFacts facts;
     std::string role;     // "leaf", "intermediate 1", "anchor", or "sent certificate 3"
+    bool leaf = false;    // the first element, the certificate the name and content checks are about
     bool sent = false;    // the server sent it (or the file holds it)
     bool anchor = false;  // the trust anchor that ends a verified path
     bool on_path = true;  // part of the (possibly partial) path
@@ -49,13 +50,13 @@ double lifetime_days(const tls::CertificateFacts& facts) {
 
 // "CN=localhost" for the leaf, "intermediate 1 CN=R11" for the others.
 std::string element_name(const Element& element) {
-    if (element.role == "leaf") return tls::short_name(element.facts);
+    if (element.leaf) return tls::short_name(element.facts);
     return element.role + " " + tls::short_name(element.facts);
 }
 
 // "days_left" for the leaf, "days_left_intermediate1", "days_left_anchor".
 std::string perfdata_label(const Element& element) {
-    if (element.role == "leaf") return "days_left";
+    if (element.leaf) return "days_left";
     std::string label = "days_left_";
     for (const char c : element.role) {
         if (c != ' ') label += c;
@@ -74,6 +75,7 @@ std::vector<Element> elements_to_judge(const std::vector<tls::X509Ptr>& sent, co
         element.facts = tls::describe_certificate(element.certificate);
         element.sent = i == 0 || tls::contains_certificate(sent, element.certificate);
         element.anchor = path.anchored && i + 1 == length;
+        element.leaf = i == 0;
         element.role = i == 0 ? "leaf" : element.anchor ? "anchor" : "intermediate " + std::to_string(i);
         elements.push_back(std::move(element));
     }
@@ -94,13 +96,16 @@ std::vector<Element> elements_to_judge(const std::vector<tls::X509Ptr>& sent, co
 // A certificate sent off an anchored path is never more than WARNING on its own: clients that
 // build the path as OpenSSL did never use it, but clients that build paths differently (older
 // ones, or ones with other roots) may.
+// What is wrong with a certificate, for the one sentence about a certificate sent off the path.
+enum class Defect { none, not_yet_valid, expired, expiring, weak };
+
 class Judge {
 public:
     Judge(plugin::Report& report, bool path_anchored) : report_(report), path_anchored_(path_anchored) {}
 
-    void add(const Element& element, State state, const std::string& what) {
+    void add(const Element& element, State state, const std::string& what, Defect defect) {
         if (!element.on_path && path_anchored_) {
-            if (state != State::ok) off_path_problems_.emplace_back(&element, what);
+            if (state != State::ok) off_path_problems_.push_back(OffPathProblem{&element, what, defect});
             return;
         }
         if (state == State::critical) chain_critical_ = true;
@@ -113,13 +118,16 @@ public:
         std::size_t bad = 0;
         for (const auto& element : elements) {
             std::string problems;
-            for (const auto& [subject, what] : off_path_problems_) {
-                if (subject == &element) problems += (problems.empty() ? "" : ", ") + what;
+            Defect first = Defect::none;
+            for (const auto& problem : off_path_problems_) {
+                if (problem.subject != &element) continue;
+                problems += (problems.empty() ? "" : ", ") + problem.what;
+                if (first == Defect::none) first = problem.defect;
             }
             if (problems.empty() || bad++ >= max_listed_off_path) continue;
-            const char* kind = problems.rfind("expired", 0) == 0        ? "an expired"
-                               : problems.rfind("is not yet", 0) == 0 ? "a not yet valid"
-                                                                       : "a weak";
+            const char* kind = first == Defect::expired         ? "an expired"
+                               : first == Defect::not_yet_valid ? "a not yet valid"
+                                                                : "a weak";
             report_.add(State::warning, std::string("sends ") + kind + " certificate that is not on the path: " +
                                             tls::short_name(element.facts) + ", issued by " +
                                             issuer_name(element.facts) + " (" + problems +
@@ -145,7 +153,12 @@ private:
     plugin::Report& report_;
     bool path_anchored_;
     bool chain_critical_ = false;
-    std::vector<std::pair<const Element*, std::string>> off_path_problems_;
+    struct OffPathProblem {
+        const Element* subject;
+        std::string what;
+        Defect defect;
+    };
+    std::vector<OffPathProblem> off_path_problems_;
 };
 
 void judge_validity(Judge& judge, plugin::Report& report, const CertificatePolicy& policy, const Element& element,
@@ -153,7 +166,7 @@ void judge_validity(Judge& judge, plugin::Report& report, const CertificatePolic
     const auto& facts = element.facts;
     const double left = days_left(facts, now);
     const double lifetime = lifetime_days(facts);
-    const bool thresholds_apply = element.role == "leaf" || !policy.leaf_only;
+    const bool thresholds_apply = element.leaf || !policy.leaf_only;
     const plugin::Range warning = policy.warning.days_range(lifetime);
     const plugin::Range critical = policy.critical.days_range(lifetime);
     const auto seconds_left = static_cast<double>(facts.not_after - now);
@@ -161,15 +174,18 @@ void judge_validity(Judge& judge, plugin::Report& report, const CertificatePolic
     // RFC 5280 4.1.2.5: valid from notBefore to notAfter inclusive; outside that, clients refuse
     // it whatever the thresholds say, so --leaf-only never hides an expired intermediate.
     if (now < facts.not_before) {
-        judge.add(element, State::critical, "is not yet valid (valid from " + utc_date(facts.not_before) + ")");
+        judge.add(element, State::critical, "is not yet valid (valid from " + utc_date(facts.not_before) + ")",
+                  Defect::not_yet_valid);
     } else if (now > facts.not_after) {
         judge.add(element, State::critical,
-                  "expired " + plugin::remaining_text(-seconds_left) + " ago (" + utc_date(facts.not_after) + ")");
+                  "expired " + plugin::remaining_text(-seconds_left) + " ago (" + utc_date(facts.not_after) + ")",
+                  Defect::expired);
     } else {
         State state = State::ok;
         if (thresholds_apply) state = critical.alerts(left) ? State::critical : warning.alerts(left) ? State::warning : State::ok;
         judge.add(element, state,
-                  "expires in " + plugin::remaining_text(seconds_left) + " (" + utc_date(facts.not_after) + ")");
+                  "expires in " + plugin::remaining_text(seconds_left) + " (" + utc_date(facts.not_after) + ")",
+                  Defect::expiring);
     }
 
     if (!with_perfdata || !element.on_path || !thresholds_apply) return;
@@ -180,7 +196,7 @@ void judge_validity(Judge& judge, plugin::Report& report, const CertificatePolic
     days.warning = warning;
     days.critical = critical;
     report.add_perfdata(std::move(days));
-    if (element.role != "leaf") return;
+    if (!element.leaf) return;
     plugin::Perfdata life;
     life.label = "life_left";
     life.unit = plugin::Unit::percent;
@@ -198,16 +214,18 @@ void judge_strength(Judge& judge, const CertificatePolicy& policy, const Element
     // verified path, or when no anchor was reached, a self-signed root is treated the same way.
     const bool signature_unchecked = element.anchor || (facts.self_signed && (!path_anchored || !element.on_path));
     if (facts.signature.weak_digest && !signature_unchecked)
-        judge.add(element, State::critical, "has a weak signature (" + facts.signature.algorithm + ")");
+        judge.add(element, State::critical, "has a weak signature (" + facts.signature.algorithm + ")", Defect::weak);
     const auto& key = facts.key;
     if ((key.type == "RSA" || key.type == "DSA") && key.bits < policy.min_key_bits) {
         judge.add(element, State::warning,
                   "has a weak " + key.type + " key (" + std::to_string(key.bits) + " bits < " +
-                      std::to_string(policy.min_key_bits) + ")");
+                      std::to_string(policy.min_key_bits) + ")",
+                  Defect::weak);
     } else if (key.type == "EC" && key.bits < policy.min_ec_key_bits) {
         judge.add(element, State::warning,
                   "has a weak EC key (" + std::to_string(key.bits) + " bits < " +
-                      std::to_string(policy.min_ec_key_bits) + ")");
+                      std::to_string(policy.min_ec_key_bits) + ")",
+                  Defect::weak);
     }
 }
 
