@@ -127,6 +127,7 @@ public:
             if (problems.empty() || bad++ >= max_listed_off_path) continue;
             const char* kind = first == Defect::expired         ? "an expired"
                                : first == Defect::not_yet_valid ? "a not yet valid"
+                               : first == Defect::expiring      ? "an expiring"
                                                                 : "a weak";
             report_.add(State::warning, std::string("sends ") + kind + " certificate that is not on the path: " +
                                             tls::short_name(element.facts) + ", issued by " +

@@ -54,6 +54,16 @@ def test_retired_expired_intermediate_sent_as_well_is_warning(processes, tmp_pat
             "(expired 10 days ago") in run.summary
 
 
+def test_soon_expiring_certificate_sent_off_the_path_is_named_as_expiring(processes, tmp_path):
+    root, intermediate = pki()
+    old_root = issue(Spec("old root", is_ca=True, not_before_days=-4000, not_after_days=300, key=rsa_key(2048, 4)))
+    ending = cross_sign(root, old_root, not_before_days=-700, not_after_days=5)
+    port, chain = serve(processes, tmp_path, issue(Spec("localhost"), intermediate), [intermediate, ending], root)
+    run = check(port, ca=chain.root)
+    assert run.status == "WARNING", run.stdout
+    assert "sends an expiring certificate that is not on the path: CN=test root, issued by CN=old root" in run.summary
+
+
 def test_missing_intermediate_found_only_in_the_ca_file_is_warning(processes, tmp_path):
     root, intermediate = pki()
     port, chain = serve(processes, tmp_path, issue(Spec("localhost"), intermediate), [], root)
