@@ -2,9 +2,11 @@
 
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -24,40 +26,191 @@ def wait_for_port(port, process=None, timeout=10.0, family=socket.AF_INET):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited early with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
+            raise ServerFailure(f"{describe_end(process)} before listening on {address}{stderr_tail(process)}")
         try:
             with socket.create_connection(address, timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {address} after {timeout} s")
+    tail = stderr_tail(process) if process is not None else ""
+    raise RuntimeError(f"nothing listens on {address} after {timeout} s{tail}")
+
+
+class ServerFailure(AssertionError):
+    """A server a test started crashed, or ended when nobody asked it to: the test's setup is broken."""
+
+
+# Signals whose default action dumps core (signal(7)): a server that dies of one crashed, whatever
+# the harness had sent it before.
+CORE_SIGNALS = frozenset({signal.SIGQUIT, signal.SIGILL, signal.SIGTRAP, signal.SIGABRT, signal.SIGBUS,
+                          signal.SIGFPE, signal.SIGSEGV, signal.SIGSYS, signal.SIGXCPU, signal.SIGXFSZ})
+
+
+# Exit statuses that are a clean stop on SIGTERM, by program, for servers the tests start directly
+# with Processes.start (servers.py passes its own with accept_returncodes).
+ACCEPTED_ON_SIGTERM = {
+    # gnutls-serv's handler for SIGTERM (and SIGINT) prints "Exiting via signal 15" and calls exit(1):
+    # terminate() in GnuTLS's src/serv.c. It has no other way to stop.
+    "gnutls-serv": frozenset({1}),
+}
+
+
+def program(process):
+    """'inspircd (pid 42: inspircd --nofork ...)': the program, and its command line for the ones
+    that share a name (python3, openssl)."""
+    args = process.args
+    argv = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
+    command = " ".join(" ".join(os.fsdecode(arg) for arg in argv).split())
+    if len(command) > 160:
+        command = command[:157] + "..."
+    return f"{Path(os.fsdecode(argv[0])).name} (pid {process.pid}: {command})"
+
+
+def describe_end(process):
+    """'<program> crashed with SIGSEGV', '<program> was killed by SIGTERM', '<program> exited with status 1'."""
+    code = process.returncode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        verb = "crashed with" if -code in CORE_SIGNALS else "was killed by"
+        return f"{program(process)} {verb} {name}"
+    return f"{program(process)} exited with status {code}"
+
+
+def stderr_tail(process, limit=4000):
+    """The end of what `process` wrote to stderr, when Processes captured it, as text to append to a
+    message. Read with pread: the server shares the file offset and may still be writing."""
+    log = getattr(process, "stderr_log", None)
+    if log is None or log.closed:
+        return "\n(its stderr was not captured)"
+    size = os.fstat(log.fileno()).st_size
+    start = max(0, size - limit)
+    text = os.pread(log.fileno(), size - start, start).decode(errors="replace").rstrip()
+    if not text:
+        return "\n(its stderr is empty)"
+    return "\n--- end of its stderr ---\n" + ("...\n" if start else "") + text
+
+
+def _without_core_dumps(preexec_fn):
+    """A server that crashes is reported by the harness; its core file would only be left in the
+    working directory (the source tree). RLIMIT_CORE 0 as the hard limit too: InspIRCd raises its
+    soft limit to the hard one at startup. TLS_CHECKS_SERVER_CORES=1 keeps them for a debugger."""
+    def prepare():
+        if os.environ.get("TLS_CHECKS_SERVER_CORES") != "1":
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if preexec_fn is not None:
+            preexec_fn()
+    return prepare
 
 
 class Processes:
-    """Every process a test starts; all are stopped at teardown, even when the test failed."""
+    """Every process a test starts; all are stopped at teardown, even when the test failed.
 
-    def __init__(self):
+    stop_all() raises ServerFailure when one of them crashed (died of a signal the harness did not
+    send, or of a core-dumping one whatever it was sent), ended on its own with a nonzero status
+    before it was stopped, or exited nonzero on SIGTERM beyond the statuses accepted for it. Each
+    one's stderr goes to an anonymous temporary file (a chatty server never blocks on a full pipe);
+    its tail is in the message. Callers may append Popen objects of their own to `started`: those
+    are stopped and judged alike (in their own process group when they lead one)."""
+
+    def __init__(self, stop_timeout=5.0):
         self.started = []
+        self.stop_timeout = stop_timeout
+        self._accepted = {}
+        self._settled = set()
 
-    def start(self, argv, port, family=socket.AF_INET, **kwargs):
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, start_new_session=True, **kwargs)
+    def start(self, argv, port, family=socket.AF_INET, accept_returncodes=(), **kwargs):
+        """Starts `argv` in a new session and waits until it listens on `port`. `accept_returncodes`:
+        exit statuses that are a clean stop of this server on SIGTERM, besides 0 and death by SIGTERM."""
+        __tracebackhide__ = True
+        log = tempfile.TemporaryFile(prefix="tls-checks-stderr-")
+        kwargs["preexec_fn"] = _without_core_dumps(kwargs.get("preexec_fn"))
+        try:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                       start_new_session=True, **kwargs)
+        except BaseException:
+            log.close()
+            raise
+        process.stderr_log = log
         self.started.append(process)
-        wait_for_port(port, process, family=family)
+        by_program = ACCEPTED_ON_SIGTERM.get(Path(argv[0]).name, frozenset())
+        self._accepted[process] = frozenset(accept_returncodes) | by_program
+        try:
+            wait_for_port(port, process, family=family)
+        except ServerFailure:
+            self._settled.add(process)  # reported here; stop_all must not report it twice
+            raise
         return process
 
     def stop_all(self):
+        __tracebackhide__ = True  # pytest: the message says it all; the frames here add nothing
+        problems = []
+        running = []
         for process in self.started:
+            if process in self._settled:
+                continue
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.started:
+                running.append(process)
+                self._signal(process, signal.SIGTERM)
+            else:
+                if process.returncode != 0:
+                    problems.append(f"{describe_end(process)} before the test stopped it{stderr_tail(process)}")
+                if process.pid in self._own_groups():
+                    self._signal_group(process, signal.SIGTERM)  # what it left behind
+        deadline = time.monotonic() + self.stop_timeout
+        for process in running:
+            sent = signal.SIGTERM
             try:
-                process.wait(timeout=5)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                self._signal(process, signal.SIGKILL)
+                sent = signal.SIGKILL
                 process.wait()
-            if process.stderr:
-                process.stderr.close()
+            problem = self._judge_stop(process, sent)
+            if problem:
+                problems.append(problem + stderr_tail(process))
+        for process in self.started:
+            self._settled.add(process)
+            log = getattr(process, "stderr_log", None)
+            if log is not None:
+                log.close()
+        if problems:
+            raise ServerFailure("\n\n".join(problems))
+
+    def _own_groups(self):
+        """Process groups this harness created (start() makes every server a session leader)."""
+        return {process.pid for process in self._accepted}
+
+    def _signal(self, process, signum):
+        try:
+            if process.pid in self._own_groups() or os.getpgid(process.pid) == process.pid:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+    @staticmethod
+    def _signal_group(process, signum):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def _judge_stop(self, process, sent):
+        """None when `process` ended as the signal the harness sent asks, else what went wrong."""
+        code = process.returncode
+        if code == 0 or code in self._accepted.get(process, ()):
+            return None
+        if code < 0 and -code in CORE_SIGNALS:
+            return f"{describe_end(process)} when the harness stopped it with SIGTERM"
+        if code == -signal.SIGTERM or (code == -signal.SIGKILL and sent == signal.SIGKILL):
+            return None
+        if code < 0:
+            return f"{describe_end(process)} (the harness sent {sent.name})"
+        return f"{describe_end(process)} on SIGTERM"
 
 
 def openssl_server(processes, chain, extra=()):
