@@ -1,6 +1,6 @@
 #pragma once
-// One deadline per run, made from -t and handed to every blocking call (DESIGN.md: no alarm(),
-// no signals, no sleeps).
+// One deadline per run, made from -t and handed to every blocking call: no alarm(), no signals,
+// no wait past it (common/README.md, Rules: one deadline per run).
 
 #include <chrono>
 

@@ -6,7 +6,8 @@ namespace tls_checks::starttls {
 
 namespace {
 
-// DESIGN.md's port table; the order is the enum's.
+// The port table in common/README.md, STARTTLS protocols and default ports; the order is the
+// enum's.
 constexpr std::array<ProtocolInfo, 14> protocols = {{
     {Protocol::smtp, "smtp", 25, "smtp"},
     {Protocol::submission, "submission", 587, "smtp"},

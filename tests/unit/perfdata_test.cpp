@@ -1,5 +1,5 @@
-// Perfdata formatting per CONVENTIONS.md: quoting, '.' as the decimal point in any locale, U,
-// trailing empty fields dropped.
+// Perfdata formatting per common/README.md (Plugin API facts: performance data): quoting, '.' as
+// the decimal point in any locale, U, trailing empty fields dropped.
 
 #include <boost/test/unit_test.hpp>
 

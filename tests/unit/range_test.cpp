@@ -1,5 +1,6 @@
-// Nagios ranges: the boundary table from CONVENTIONS.md, at, just below and just above every
-// endpoint, plus the malformed inputs that must be rejected rather than half-read.
+// Nagios ranges: the boundary table from common/README.md (Plugin API facts: ranges), at, just
+// below and just above every endpoint, plus the malformed inputs that must be rejected rather
+// than half-read.
 
 #include <boost/test/unit_test.hpp>
 
