@@ -20,7 +20,7 @@ po::options_description shared_options() {
     // clang-format off
     options.add_options()
         ("hostname,H", po::value<std::string>()->value_name("NAME"),
-            "host to check (required); sent as SNI and matched against the certificate")
+            "host to check (required): resolved unless -I is given, and sent as SNI")
         ("address,I", po::value<std::string>()->value_name("ADDR"),
             "connect to this address instead of resolving -H")
         ("port,p", po::value<std::string>()->value_name("PORT"), "TCP port number or service name")
@@ -36,7 +36,7 @@ po::options_description shared_options() {
         ("timeout,t", po::value<std::string>()->value_name("SEC[:STATE]"),
             "whole-run time limit in seconds (default 10), and the state when it runs out "
             "(ok, warning, critical (default), unknown)")
-        ("verbose,v", po::bool_switch(), "more long output; repeat for more (-vv)")
+        ("verbose,v", po::bool_switch(), "print the long output also when OK (accepted up to -vvv)")
         ("help,h", po::bool_switch(), "print this help and exit")
         ("version,V", po::bool_switch(), "print the version and exit");
     // clang-format on

@@ -48,6 +48,19 @@ def test_man_page_documents_every_option_in_help(plugin):
 
 
 @pytest.mark.parametrize("plugin, command", PLUGINS.items())
+def test_man_page_names_the_icinga2_checkcommand_and_nagios_commands(plugin, command):
+    page = (BUILD / "man" / f"{plugin}.1").read_text().replace("\\-", "-")
+    section = page[page.index(".SH MONITORING CORE CONFIGURATION"):page.index(".SH SEE ALSO")]
+    nagios = (ROOT / "packaging" / "nagios" / "tls-checks.cfg").read_text()
+    icinga = (ROOT / "packaging" / "icinga2" / "tls-checks.conf").read_text()
+    for name in [command] + ([SECOND_COMMANDS[plugin]] if plugin in SECOND_COMMANDS else []):
+        assert f'object CheckCommand "{name}"' in icinga
+        assert f".B {name}\n" in section, name
+    for name in re.findall(r"command_name\s+(\S+)\n\s+command_line\s+\$USER1\$/%s " % plugin, nagios):
+        assert name in section, name
+
+
+@pytest.mark.parametrize("plugin, command", PLUGINS.items())
 def test_icinga2_checkcommand_reaches_every_option(plugin, command):
     arguments = icinga_arguments(command)
     if plugin in SECOND_COMMANDS:
@@ -57,8 +70,11 @@ def test_icinga2_checkcommand_reaches_every_option(plugin, command):
             continue
         assert long_name in arguments or short_name in arguments, f"{command} lacks {long_name}"
     text = (ROOT / "packaging" / "icinga2" / "tls-checks.conf").read_text()
-    assert f'vars.{command}_address = "$check_address$"' in text
-    assert 'import "ipv4-or-ipv6"' in text
+    block = re.search(r'object CheckCommand "%s" \{(.*?)\n\}' % command, text, re.DOTALL).group(1)
+    # -I only with an address (a host without one falls back to resolving -H), chosen by -4/-6.
+    assert f'set_if = {{{{ string(macro("${command}_address$")) != "" }}}}' in block
+    assert f'if (macro("${command}_ipv6$"))' in block
+    assert 'import "ipv4-or-ipv6"' in block
 
 
 def test_nagios_commands_pass_every_option_through_arg1():
