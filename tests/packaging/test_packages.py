@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from lab import readable_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
@@ -23,27 +25,6 @@ import servers  # noqa: E402
 
 PLUGIN_DIR = Path("/usr/lib/nagios/plugins")
 PLUGINS = ["check_tls_cert", "check_tls_version", "check_starttls"]
-
-
-@pytest.fixture(scope="module")
-def deb():
-    """Builds the .deb (the script fails on any lintian error or warning) and installs it."""
-    out = Path(tempfile.mkdtemp(prefix="deb-"))
-    result = subprocess.run([str(ROOT / "packaging" / "build-deb.sh"), str(out)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    package = Path(result.stdout.strip().splitlines()[-1])
-    install = subprocess.run(["dpkg", "-i", str(package)], capture_output=True, text=True)
-    assert install.returncode == 0, install.stdout + install.stderr
-    yield package
-    shutil.rmtree(out)
-
-
-def readable_dir(prefix):
-    """A directory the nagios user (Icinga 2 and Nagios drop to it) can read and write."""
-    directory = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
-    shutil.chown(directory, "nagios", "nagios")
-    directory.chmod(0o755)
-    return directory
 
 
 def test_deb_is_lintian_clean_and_installs_plugins_man_pages_and_definitions(deb):
@@ -57,6 +38,11 @@ def test_deb_is_lintian_clean_and_installs_plugins_man_pages_and_definitions(deb
     assert "/etc/nagios-plugins/config/tls-checks.cfg\n" in files
     assert "/usr/share/icinga2/include/plugins-contrib.d/tls-checks.conf\n" in files
     assert "/usr/share/doc/monitoring-plugins-tls-checks/copyright\n" in files
+    # the Icinga variables and Nagios commands are documented on the installed system
+    assert "/usr/share/doc/monitoring-plugins-tls-checks/README.md.gz\n" in files
+    depends = subprocess.run(["dpkg-query", "-W", "-f", "${Depends}", "monitoring-plugins-tls-checks"],
+                             capture_output=True, text=True).stdout
+    assert re.search(r"\bnetbase\b", depends), depends  # /etc/services for -p https, -p smtp
     conffiles = subprocess.run(["dpkg-query", "-W", "-f", "${Conffiles}", "monitoring-plugins-tls-checks"],
                                capture_output=True, text=True).stdout
     assert "/etc/nagios-plugins/config/tls-checks.cfg" in conffiles
@@ -270,17 +256,60 @@ def test_nagios4_schedules_the_plugins_and_reports_their_state_output_and_perfda
     assert "STARTTLS not offered" in status["starttls-missing"]["plugin_output"]
 
 
-def test_rpm_builds_with_rpmbuild_and_installs_into_libdir():
+def test_rpm_builds_with_the_cmake_macros_is_rpmlint_clean_stripped_and_installs_into_libdir():
     out = Path(tempfile.mkdtemp(prefix="rpm-"))
     try:
+        # build-rpm.sh fails when rpmlint reports an error; its report goes to stderr.
         result = subprocess.run([str(ROOT / "packaging" / "build-rpm.sh"), str(out)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert re.search(r"\b0 errors\b", result.stderr), result.stderr[-3000:]
         package = result.stdout.strip().splitlines()[-1]
         files = subprocess.run(["rpm", "-qlp", package], capture_output=True, text=True).stdout
         libdir = subprocess.run(["rpm", "--eval", "%{_libdir}"], capture_output=True, text=True).stdout.strip()
         for plugin in PLUGINS:
             assert f"{libdir}/nagios/plugins/{plugin}\n" in files
-            assert f"/usr/share/man/man1/{plugin}.1" in files
+            assert f"/usr/share/man/man1/{plugin}.1.gz\n" in files
         assert "/usr/share/icinga2/include/plugins-contrib.d/tls-checks.conf" in files
+        assert "/etc/nagios/objects/tls-checks.cfg" in files
+        assert re.search(r"/usr/share/doc/tls-checks[^/]*/README.md\n", files), files
+        requires = subprocess.run(["rpm", "-qp", "--requires", package], capture_output=True, text=True).stdout
+        assert "libidn2.so.0()(64bit)" in requires  # dlopened, so required by soname explicitly
+        unpacked = out / "unpacked"
+        unpacked.mkdir()
+        subprocess.run(f"rpm2cpio '{package}' | cpio -idm --quiet", shell=True, cwd=unpacked, check=True)
+        for plugin in PLUGINS:
+            binary = unpacked / libdir.lstrip("/") / "nagios" / "plugins" / plugin
+            described = subprocess.run(["file", str(binary)], capture_output=True, text=True).stdout
+            assert ", stripped" in described, described
+            dynamic = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True).stdout
+            assert "BIND_NOW" in dynamic and "PIE" in dynamic, dynamic  # hardening flags reached the link
     finally:
         shutil.rmtree(out)
+
+
+def test_cmake_install_to_usr_gives_the_layout_the_cores_read_and_never_overwrites_package_files(deb):
+    """The README's source install: cmake --install BUILD --prefix /usr. Staged (DESTDIR), it
+    lays the files out where Debian's Icinga 2 and Nagios 4 read them; for real, with the .deb
+    installed, it refuses before touching any file the package owns."""
+    build = ROOT / "build" / "ci"
+    assert (build / "cmake_install.cmake").exists(), "build the ci preset first (bash .ci/test does)"
+    stage = Path(tempfile.mkdtemp(prefix="stage-"))
+    try:
+        staged = subprocess.run(["cmake", "--install", str(build), "--prefix", "/usr"], capture_output=True,
+                                text=True, env={**os.environ, "DESTDIR": str(stage)})
+        assert staged.returncode == 0, staged.stdout + staged.stderr
+        installed = sorted(str(path.relative_to(stage)) for path in stage.rglob("*") if path.is_file())
+        assert installed == sorted([f"usr/lib/nagios/plugins/{plugin}" for plugin in PLUGINS]
+                                   + [f"usr/share/man/man1/{plugin}.1" for plugin in PLUGINS]
+                                   + ["etc/nagios-plugins/config/tls-checks.cfg",
+                                      "usr/share/icinga2/include/plugins-contrib.d/tls-checks.conf"]), installed
+    finally:
+        shutil.rmtree(stage)
+    before = {path: path.stat().st_mtime_ns for path in
+              [PLUGIN_DIR / plugin for plugin in PLUGINS] + [Path("/etc/nagios-plugins/config/tls-checks.cfg")]}
+    refused = subprocess.run(["cmake", "--install", str(build), "--prefix", "/usr"], capture_output=True, text=True,
+                             env={key: value for key, value in os.environ.items() if key != "DESTDIR"})
+    assert refused.returncode != 0
+    assert "not installing over files that an installed package owns" in refused.stderr, refused.stderr
+    assert "/usr/lib/nagios/plugins/check_tls_cert (package monitoring-plugins-tls-checks)" in refused.stderr
+    assert {path: path.stat().st_mtime_ns for path in before} == before
