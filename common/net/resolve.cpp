@@ -8,6 +8,8 @@
 #include <cstring>
 #include <future>
 #include <memory>
+#include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace tls_checks::net {
@@ -84,8 +86,13 @@ Expected<std::vector<Endpoint>, NetError> resolve(const std::string& host, std::
         // The helper thread owns copies of everything it touches, so it may outlive this call.
         auto promise = std::make_shared<std::promise<Lookup>>();
         auto future = promise->get_future();
-        std::thread([promise, host, port, family] { promise->set_value(run_getaddrinfo(host, port, family, false)); })
-            .detach();
+        try {
+            std::thread([promise, host, port, family] { promise->set_value(run_getaddrinfo(host, port, family, false)); })
+                .detach();
+        } catch (const std::system_error& error) {
+            // At the process limit (EAGAIN): an UNKNOWN that says so, not a silent abort.
+            throw std::runtime_error(std::string("cannot start the name resolution thread: ") + error.what());
+        }
         if (future.wait_until(deadline.end()) != std::future_status::ready)
             return unexpected(NetError{NetErrorKind::timed_out, "resolving " + host + " timed out"});
         lookup = future.get();

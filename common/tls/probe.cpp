@@ -8,6 +8,9 @@
 #include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "net/socket.hpp"
@@ -369,16 +372,37 @@ std::vector<ProbeResult> run_probes_with_preamble(const net::Endpoint& endpoint,
     std::vector<Attempt> attempts(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) attempts[i].result.version = requests[i].version;
     std::atomic<std::size_t> next{0};
+    // An exception may not leave a worker thread (std::terminate, exit 134, no output): the first
+    // one is kept and rethrown here after the join, where run_plugin turns it into UNKNOWN.
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
     const auto worker = [&] {
-        for (std::size_t i = next++; i < requests.size(); i = next++) {
-            attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, deadline, attempts[i].result);
+        try {
+            for (std::size_t i = next++; i < requests.size(); i = next++) {
+                attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, deadline, attempts[i].result);
+            }
+        } catch (...) {
+            const std::lock_guard lock(failure_mutex);
+            if (!failure) failure = std::current_exception();
+            next = requests.size();
         }
     };
+    // A busy poller may be at its process limit: a thread that cannot start (std::system_error,
+    // EAGAIN) means fewer workers, down to this thread alone, never a std::terminate through a
+    // joinable std::thread left behind.
     std::vector<std::thread> threads;
     const std::size_t workers = std::min(clamp_connections(max_connections), requests.size());
     threads.reserve(workers);
-    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
+    for (std::size_t w = 0; w < workers; ++w) {
+        try {
+            threads.emplace_back(worker);
+        } catch (const std::system_error&) {
+            break;
+        }
+    }
+    if (threads.empty()) worker();
     for (auto& thread : threads) thread.join();
+    if (failure) std::rethrow_exception(failure);
 
     // When no dialog got through, that failure is the finding (STARTTLS not offered, or nothing
     // listens); six more sequential dialogs would only spend the deadline on it.
