@@ -29,8 +29,8 @@ std::size_t utf8_sequence_length(std::string_view text) noexcept {
 }
 
 // Invisible characters that move or hide text: zero-width space and joiners, the LRM/RLM marks
-// (U+200B..U+200F), the bidi embeddings and overrides (U+202A..U+202E) and isolates
-// (U+2066..U+2069), the line and paragraph separators (U+2028, U+2029) and the BOM / zero-width
+// (U+200B..U+200F), the bidi embeddings and overrides (U+202A..U+202E), the word joiner and
+// invisible operators (U+2060..U+2065) and isolates (U+2066..U+2069), the line and paragraph separators (U+2028, U+2029) and the BOM / zero-width
 // no-break space (U+FEFF). A subject with an RLO can make a web UI show a different name than
 // the certificate holds (Trojan Source, CVE-2021-42574; Unicode UAX #9). All are three bytes long.
 bool moves_or_hides_text(std::string_view sequence) noexcept {
@@ -40,7 +40,7 @@ bool moves_or_hides_text(std::string_view sequence) noexcept {
     };
     const unsigned long code_point = ((byte(0) & 0x0Fu) << 12u) | ((byte(1) & 0x3Fu) << 6u) | (byte(2) & 0x3Fu);
     return (code_point >= 0x200B && code_point <= 0x200F) || (code_point >= 0x202A && code_point <= 0x202E) ||
-           (code_point >= 0x2066 && code_point <= 0x2069) || code_point == 0x2028 || code_point == 0x2029 ||
+           (code_point >= 0x2060 && code_point <= 0x2069) || code_point == 0x2028 || code_point == 0x2029 ||
            code_point == 0xFEFF;
 }
 
