@@ -71,6 +71,32 @@ std::string peer_closed_message(const net::Socket& socket) {
     return socket.peer_text + " closed the connection during the TLS handshake";
 }
 
+// The deadline passed during the handshake, while waiting for the socket or inside OpenSSL while
+// the server kept sending: "TLS handshake with 192.0.2.1:443 timed out after the server sent
+// 1.2 MiB without finishing it". A server that sent nothing gets the plain message.
+TlsError timed_out(SSL* ssl, const net::Socket& socket) {
+    const std::uint64_t sent = deadline_bio_status(SSL_get_rbio(ssl)).bytes_read;
+    return TlsError{TlsErrorKind::timed_out,
+                    "TLS handshake with " + socket.peer_text + " timed out" +
+                        (sent == 0 ? std::string() : " after the server sent " + byte_count_text(sent) + " without finishing it")};
+}
+
+// The BIO stopped OpenSSL: the deadline passed while the server kept sending, or the server
+// sent more than a handshake can hold. nullopt when it did not.
+std::optional<TlsError> stopped_by_bio(SSL* ssl, const net::Socket& socket) {
+    const DeadlineBioStatus status = deadline_bio_status(SSL_get_rbio(ssl));
+    switch (status.stop) {
+        case BioStop::none: return std::nullopt;
+        case BioStop::deadline: ERR_clear_error(); return timed_out(ssl, socket);
+        case BioStop::read_limit:
+            ERR_clear_error();
+            return TlsError{TlsErrorKind::too_large, "TLS handshake with " + socket.peer_text + " exceeded " +
+                                                         byte_count_text(status.read_limit) +
+                                                         ": the server kept sending handshake data"};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 bool openssl_has_hybrid_groups() noexcept { return OpenSSL_version_num() >= 0x30500000UL; }
@@ -106,8 +132,13 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
     SSL_CTX_set_cert_cb(session.context.get(), note_certificate_request, nullptr);
     session.connection.reset(SSL_new(session.context.get()));
     SSL* ssl = session.connection.get();
-    if (ssl == nullptr || SSL_set_fd(ssl, socket.fd()) != 1)
-        return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
+    if (ssl == nullptr) return unexpected(TlsError{TlsErrorKind::io_error, drain_openssl_errors()});
+    // Not SSL_set_fd(): OpenSSL's socket BIO would let one SSL_connect() call read for as long
+    // as the server sends.
+    BIO* bio = new_deadline_bio(socket.fd());
+    if (bio == nullptr) return unexpected(TlsError{TlsErrorKind::io_error, "cannot make a BIO: " + drain_openssl_errors()});
+    SSL_set_bio(ssl, bio, bio);  // one reference, owned by the SSL from here
+    arm_deadline_bio(bio, deadline, options.max_handshake_bytes);
     SSL_set_app_data(ssl, &session.client_certificate_requested);
     // SSL_set_tlsext_host_name() is a macro with a C cast; this is what it expands to.
     if (options.server_name && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
@@ -129,15 +160,13 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
         errno = 0;
         const int result = SSL_connect(ssl);
         if (result == 1) break;
+        if (auto stopped = stopped_by_bio(ssl, socket)) return unexpected(std::move(*stopped));
         const int reason = SSL_get_error(ssl, result);
         short wait_for = 0;
         if (reason == SSL_ERROR_WANT_READ) wait_for = POLLIN;
         else if (reason == SSL_ERROR_WANT_WRITE) wait_for = POLLOUT;
         if (wait_for != 0) {
-            if (auto ready = socket.wait(wait_for, deadline); !ready) {
-                return unexpected(TlsError{TlsErrorKind::timed_out,
-                                           "TLS handshake with " + socket.peer_text + " timed out"});
-            }
+            if (auto ready = socket.wait(wait_for, deadline); !ready) return unexpected(timed_out(ssl, socket));
             continue;
         }
         if (reason == SSL_ERROR_ZERO_RETURN) {

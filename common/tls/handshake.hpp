@@ -14,6 +14,7 @@
 #include "base/expected.hpp"
 #include "net/deadline.hpp"
 #include "net/socket.hpp"
+#include "tls/deadline_bio.hpp"
 #include "tls/ossl.hpp"
 
 namespace tls_checks::tls {
@@ -24,6 +25,10 @@ struct HandshakeOptions {
     // same file), for mutual-TLS services.
     std::optional<std::string> client_certificate;
     std::optional<std::string> client_key;
+    // The most the handshake may read from the server (record headers included) before it is
+    // refused as too large: a server that keeps sending handshake messages (an endless stream
+    // of HelloRequests, say) keeps OpenSSL reading inside one SSL_connect() call otherwise.
+    std::size_t max_handshake_bytes = handshake_read_limit;
 };
 
 // The key exchange groups offered, most preferred first. OpenSSL's default groups stop at
@@ -72,13 +77,22 @@ struct TlsSession {
     void close() noexcept;
 };
 
-enum class TlsErrorKind { timed_out, closed, handshake_failed, io_error, bad_client_certificate };
+enum class TlsErrorKind {
+    timed_out,               // the deadline passed (while waiting, or while the server kept sending)
+    closed,
+    handshake_failed,
+    io_error,
+    bad_client_certificate,
+    too_large,               // the server sent more than max_handshake_bytes without finishing
+};
 
 struct TlsError {
     TlsErrorKind kind;
     std::string message;
 };
 
+// Every read and write OpenSSL makes goes through a deadline BIO (tls/deadline_bio.hpp) armed
+// with `deadline` and options.max_handshake_bytes, so the deadline holds inside OpenSSL too.
 Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOptions& options,
                                          const net::Deadline& deadline);
 
