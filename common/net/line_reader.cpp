@@ -27,21 +27,38 @@ void LineReader::compact() noexcept {
     }
 }
 
+LineReader::Scan LineReader::find_line(std::size_t from, std::string& line, std::size_t& end) const {
+    const auto begin = buffer_.begin() + static_cast<std::ptrdiff_t>(from);
+    const auto newline = std::find(begin, buffer_.end(), static_cast<unsigned char>('\n'));
+    if (newline == buffer_.end()) return Scan::incomplete;
+    const auto line_begin = buffer_.begin() + static_cast<std::ptrdiff_t>(start_);
+    auto line_end = newline;
+    if (line_end != line_begin && *(line_end - 1) == '\r') --line_end;
+    if (static_cast<std::size_t>(line_end - line_begin) > limits_.max_line) return Scan::too_long;
+    line.assign(line_begin, line_end);
+    end = static_cast<std::size_t>(newline - buffer_.begin()) + 1;
+    return Scan::line;
+}
+
+std::optional<std::string> LineReader::peek_line() const {
+    std::string line;
+    std::size_t end = 0;
+    if (find_line(start_, line, end) != Scan::line) return std::nullopt;
+    return line;
+}
+
 Expected<std::string, NetError> LineReader::read_line(const Deadline& deadline) {
     compact();
     std::size_t scanned = start_;
     for (;;) {
-        const auto begin = buffer_.begin() + static_cast<std::ptrdiff_t>(scanned);
-        const auto newline = std::find(begin, buffer_.end(), static_cast<unsigned char>('\n'));
-        if (newline != buffer_.end()) {
-            const auto line_begin = buffer_.begin() + static_cast<std::ptrdiff_t>(start_);
-            auto line_end = newline;
-            if (line_end != line_begin && *(line_end - 1) == '\r') --line_end;
-            if (static_cast<std::size_t>(line_end - line_begin) > limits_.max_line) break;
-            std::string line(line_begin, line_end);
-            start_ = static_cast<std::size_t>(newline - buffer_.begin()) + 1;
+        std::string line;
+        std::size_t end = 0;
+        const Scan scan = find_line(scanned, line, end);
+        if (scan == Scan::line) {
+            start_ = end;
             return line;
         }
+        if (scan == Scan::too_long) break;
         scanned = buffer_.size();
         if (buffered() > limits_.max_line + 1) break;
         if (auto filled = fill(deadline); !filled) return unexpected(std::move(filled.error()));

@@ -118,7 +118,8 @@ Expected<starttls::DialogResult, Failure> run_dialog(starttls::Protocol protocol
             case starttls::DialogFailure::refused: detail = "STARTTLS refused: " + error.message; break;
             case starttls::DialogFailure::timed_out: detail = "dialog timed out: " + error.message; break;
             case starttls::DialogFailure::closed:
-            case starttls::DialogFailure::protocol_error: detail = "dialog failed: " + error.message; break;
+            case starttls::DialogFailure::protocol_error:
+            case starttls::DialogFailure::injection: detail = "dialog failed: " + error.message; break;
         }
         const std::string message = std::string(starttls::info(protocol).name) + ": " + detail;
         return unexpected(Failure{state, message, Stage::dialog, error.kind, detail, error.capabilities});

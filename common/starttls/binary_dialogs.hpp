@@ -2,30 +2,39 @@
 // The dialogs that are not line-based: XMPP (XML stream), LDAP (BER), PostgreSQL and MySQL
 // (their own binary framing). Each lives in its own file.
 
+#include <optional>
 #include <vector>
 
 #include "starttls/dialog.hpp"
+#include "starttls/dialog_channel.hpp"
 
 namespace tls_checks::starttls {
 
-Expected<DialogResult, DialogError> upgrade_xmpp_client(net::LineReader& reader, const DialogOptions& options,
+// Each runs over the channel, sends its STARTTLS request with send_starttls() and calls
+// go_ahead() once the go-ahead is parsed; upgrade() checks the buffers afterwards.
+Expected<DialogResult, DialogError> upgrade_xmpp_client(DialogChannel& channel, const DialogOptions& options,
                                                         const net::Deadline& deadline);
-Expected<DialogResult, DialogError> upgrade_xmpp_server(net::LineReader& reader, const DialogOptions& options,
+Expected<DialogResult, DialogError> upgrade_xmpp_server(DialogChannel& channel, const DialogOptions& options,
                                                         const net::Deadline& deadline);
 Expected<std::vector<std::string>, DialogError> xmpp_capabilities_after_tls(bool server, net::LineReader& reader,
                                                                             const DialogOptions& options,
                                                                             const net::Deadline& deadline);
-Expected<DialogResult, DialogError> upgrade_ldap(net::LineReader& reader, const net::Deadline& deadline);
-Expected<DialogResult, DialogError> upgrade_postgres(net::LineReader& reader, const net::Deadline& deadline);
-Expected<DialogResult, DialogError> upgrade_mysql(net::LineReader& reader, const net::Deadline& deadline);
+Expected<DialogResult, DialogError> upgrade_ldap(DialogChannel& channel, const net::Deadline& deadline);
+Expected<DialogResult, DialogError> upgrade_postgres(DialogChannel& channel, const net::Deadline& deadline);
+Expected<DialogResult, DialogError> upgrade_mysql(DialogChannel& channel, const net::Deadline& deadline);
 
-// The BER-encoded LDAP StartTLS ExtendedRequest (RFC 4511 4.14.1), message id 1.
+// The messageID of the StartTLS request.
+inline constexpr int ldap_start_tls_message_id = 1;
+
+// The BER-encoded LDAP StartTLS ExtendedRequest (RFC 4511 4.14.1), messageID
+// ldap_start_tls_message_id.
 std::vector<std::uint8_t> ldap_start_tls_request();
 
 struct LdapExtendedResponse {
     int message_id = 0;
     int result_code = -1;
     std::string diagnostic;
+    std::optional<std::string> response_name;  // responseName [10], when present
 };
 
 // Parses an LDAPMessage carrying an ExtendedResponse (RFC 4511 4.12).

@@ -24,7 +24,11 @@ enum class DialogFailure {
     refused,         // offered, but the STARTTLS command was answered with an error
     protocol_error,  // a reply that breaks the protocol (or a line too long, too many lines)
     timed_out,
-    closed,          // the server closed the connection mid-dialog
+    closed,          // the server closed the connection mid-dialog (or announced it: LDAP's notice)
+    // Bytes beyond a complete reply where a man in the middle would put commands of his own
+    // (CVE-2011-0411): left in a buffer after the go-ahead, or waiting before the STARTTLS
+    // command was sent (an answer given before the server was asked).
+    injection,
 };
 
 struct DialogError {
@@ -46,8 +50,12 @@ struct DialogResult {
 };
 
 // Runs the dialog of `protocol` over `reader` up to the point where the TLS handshake starts.
-// Fails if the server sent any byte beyond its go-ahead reply: those bytes would otherwise be
-// taken as TLS or, worse, as commands injected before the handshake (CVE-2011-0411).
+// Every protocol's dialog runs through one DialogChannel (starttls/dialog_channel.hpp), which
+// fails the dialog (DialogFailure::injection) when, after the go-ahead, any buffer of the dialog
+// (the reader, and parsers stacked on it such as the XMPP scanner) still holds a byte: such bytes
+// would otherwise be taken as TLS or, worse, as commands injected before the handshake
+// (CVE-2011-0411). It also fails when bytes beyond the last complete reply are already waiting
+// when the STARTTLS command is due: the server answered before it was asked.
 Expected<DialogResult, DialogError> upgrade(Protocol protocol, net::LineReader& reader, const DialogOptions& options,
                                             const net::Deadline& deadline);
 

@@ -1,5 +1,8 @@
 // IRC (IRCv3 "tls" capability and STARTTLS command: 670 to go ahead, 691 on failure). Servers
 // talk first with NOTICEs; the reply reader skips them.
+#include <algorithm>
+
+#include "starttls/sasl.hpp"
 #include "starttls/text_dialog.hpp"
 
 namespace tls_checks::starttls {
@@ -23,6 +26,25 @@ bool offers_starttls(const std::vector<std::string>& capabilities) {
     return false;
 }
 
+// IRCv3 SASL 3.2: CAP LS 302 may list the mechanisms ("sasl=PLAIN,EXTERNAL"). One that sends the
+// password (sasl.hpp) shows that it can travel before TLS. Anything else tells nothing: a server
+// password (PASS) or a NickServ IDENTIFY never shows in the capabilities.
+LoginExposure plaintext_login(const std::vector<std::string>& capabilities) {
+    for (const auto& token : capabilities) {
+        const auto equals = token.find('=');
+        if (equals == std::string::npos || upper(token.substr(0, equals)) != "SASL") continue;
+        std::vector<std::string> mechanisms;
+        std::size_t start = equals + 1;
+        while (start <= token.size()) {
+            const auto comma = std::min(token.find(',', start), token.size());
+            if (comma > start) mechanisms.push_back(token.substr(start, comma - start));
+            start = comma + 1;
+        }
+        if (sasl::offers_password_mechanism(mechanisms)) return {true, token + " advertised before STARTTLS"};
+    }
+    return {false, std::nullopt};
+}
+
 }  // namespace
 
 const TextDialog& irc_dialog() {
@@ -34,7 +56,7 @@ const TextDialog& irc_dialog() {
         {},
         cap_tokens,
         offers_starttls,
-        nullptr,  // SASL over IRC needs credentials to judge
+        plaintext_login,
         {421},
     };
     return dialog;

@@ -1,5 +1,7 @@
 // LDAP StartTLS (RFC 4511 4.14, RFC 4513 3): an ExtendedRequest with OID 1.3.6.1.4.1.1466.20037,
-// answered by an ExtendedResponse whose resultCode 0 means "go ahead".
+// answered by an ExtendedResponse with the request's messageID whose resultCode 0 means "go
+// ahead". A server about to close the connection may instead send an unsolicited Notice of
+// Disconnection (4.4.1): messageID 0, responseName 1.3.6.1.4.1.1466.20036.
 #include <string>
 
 #include "starttls/binary_dialogs.hpp"
@@ -11,6 +13,7 @@ namespace tls_checks::starttls {
 namespace {
 
 constexpr std::string_view start_tls_oid = "1.3.6.1.4.1.1466.20037";
+constexpr std::string_view notice_of_disconnection_oid = "1.3.6.1.4.1.1466.20036";
 
 // BER (X.690 8.1): a tag, a length in short form or long form (up to 3 length bytes here), and
 // the contents, read into a child reader.
@@ -62,7 +65,7 @@ std::vector<std::uint8_t> ldap_start_tls_request() {
     out.u8(0x30);
     out.prefixed(1, [](wire::ByteWriter& message) {
         message.u8(0x02);  // INTEGER messageID
-        message.prefixed(1, [](wire::ByteWriter& id) { id.u8(1); });
+        message.prefixed(1, [](wire::ByteWriter& id) { id.u8(static_cast<std::uint8_t>(ldap_start_tls_message_id)); });
         message.u8(0x77);  // [APPLICATION 23], constructed
         message.prefixed(1, [](wire::ByteWriter& request) {
             request.u8(0x80);  // [0] requestName, primitive
@@ -88,15 +91,25 @@ Expected<LdapExtendedResponse, std::string> parse_ldap_extended_response(std::sp
         !read_tlv(response, 0x04, diagnostic, "diagnosticMessage"))
         return unexpected(response.error());
     parsed.diagnostic.assign(diagnostic.rest().begin(), diagnostic.rest().end());
-    // referral [3], responseName [10] and responseValue [11] may follow; skipped on purpose.
+    // referral [3] (constructed) may come first, then responseName [10]; responseValue [11]
+    // after them is skipped on purpose.
+    wire::ByteReader skipped;
+    if (!response.empty() && response.rest().front() == 0xA3 && !read_tlv(response, 0xA3, skipped, "referral"))
+        return unexpected(response.error());
+    if (!response.empty() && response.rest().front() == 0x8A) {
+        wire::ByteReader name;
+        if (!read_tlv(response, 0x8A, name, "responseName")) return unexpected(response.error());
+        parsed.response_name = std::string(name.rest().begin(), name.rest().end());
+    }
     return parsed;
 }
 
-Expected<DialogResult, DialogError> upgrade_ldap(net::LineReader& reader, const net::Deadline& deadline) {
+Expected<DialogResult, DialogError> upgrade_ldap(DialogChannel& channel, const net::Deadline& deadline) {
     DialogResult result;
     result.greeting_at = std::chrono::steady_clock::now();  // LDAP servers do not greet
+    net::LineReader& reader = channel.reader();
     const auto request = ldap_start_tls_request();
-    if (auto sent = reader.stream().write_all(request, deadline); !sent) return unexpected(dialog_error(sent.error()));
+    if (auto sent = channel.send_starttls(request, deadline); !sent) return unexpected(std::move(sent.error()));
     // Read the tag and length first, then exactly the rest.
     auto head = reader.read_exact(2, deadline);
     if (!head) return unexpected(dialog_error(head.error()));
@@ -117,6 +130,25 @@ Expected<DialogResult, DialogError> upgrade_ldap(net::LineReader& reader, const 
     message.insert(message.end(), body->begin(), body->end());
     auto response = parse_ldap_extended_response(message);
     if (!response) return unexpected(DialogError{DialogFailure::protocol_error, response.error(), {}});
+    if (response->message_id == 0) {
+        // RFC 4511 4.4: messageID 0 is an unsolicited notification, never an answer.
+        if (response->response_name == notice_of_disconnection_oid)
+            return unexpected(DialogError{DialogFailure::closed,
+                                          "LDAP server sent a Notice of Disconnection (resultCode " +
+                                              std::to_string(response->result_code) + ", diagnostic '" +
+                                              response->diagnostic + "')",
+                                          {}});
+        return unexpected(DialogError{DialogFailure::protocol_error,
+                                      "LDAP server sent an unsolicited notification (messageID 0, responseName '" +
+                                          response->response_name.value_or("") + "') instead of the StartTLS response",
+                                      {}});
+    }
+    if (response->message_id != ldap_start_tls_message_id)
+        return unexpected(DialogError{DialogFailure::protocol_error,
+                                      "LDAP response with messageID " + std::to_string(response->message_id) +
+                                          " to the StartTLS request with messageID " +
+                                          std::to_string(ldap_start_tls_message_id),
+                                      {}});
     result.capabilities.push_back("StartTLS extended operation: resultCode " + std::to_string(response->result_code));
     if (response->result_code != 0) {
         const std::string text = "resultCode " + std::to_string(response->result_code) +
@@ -125,9 +157,7 @@ Expected<DialogResult, DialogError> upgrade_ldap(net::LineReader& reader, const 
         return unexpected(DialogError{response->result_code == 2 ? DialogFailure::not_offered : DialogFailure::refused, text,
                                       result.capabilities});
     }
-    result.upgrade_at = std::chrono::steady_clock::now();
-    if (reader.buffered() != 0)
-        return unexpected(DialogError{DialogFailure::protocol_error, "server sent data after its StartTLS response", {}});
+    channel.go_ahead();
     return result;
 }
 

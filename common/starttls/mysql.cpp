@@ -46,8 +46,9 @@ Expected<MysqlGreeting, std::string> parse_mysql_greeting(std::span<const std::u
     return greeting;
 }
 
-Expected<DialogResult, DialogError> upgrade_mysql(net::LineReader& reader, const net::Deadline& deadline) {
+Expected<DialogResult, DialogError> upgrade_mysql(DialogChannel& channel, const net::Deadline& deadline) {
     DialogResult result;
+    net::LineReader& reader = channel.reader();
     auto header = reader.read_exact(4, deadline);
     if (!header) return unexpected(dialog_error(header.error()));
     wire::ByteReader header_reader(*header, "MySQL packet");
@@ -67,6 +68,9 @@ Expected<DialogResult, DialogError> upgrade_mysql(net::LineReader& reader, const
     result.capabilities.push_back((greeting->capabilities & client_ssl) != 0 ? "CLIENT_SSL" : "no CLIENT_SSL");
     if ((greeting->capabilities & client_ssl) == 0)
         return unexpected(DialogError{DialogFailure::not_offered, "the greeting lacks CLIENT_SSL", result.capabilities});
+    // The client starts TLS after its SSLRequest without an answer: the greeting is the go-ahead,
+    // and send_starttls() refuses to go on when anything follows it.
+    channel.go_ahead();
 
     // SSLRequest: a HandshakeResponse cut short after its fixed part (32 bytes), sequence 1.
     wire::ByteWriter request;
@@ -76,10 +80,11 @@ Expected<DialogResult, DialogError> upgrade_mysql(net::LineReader& reader, const
     request.u32_le(16 * 1024 * 1024);  // max packet size
     request.u8(greeting->character_set != 0 ? greeting->character_set : 33);
     request.zeros(23);
-    if (auto sent = reader.stream().write_all(request.data(), deadline); !sent) return unexpected(dialog_error(sent.error()));
-    result.upgrade_at = std::chrono::steady_clock::now();
-    if (reader.buffered() != 0)
-        return unexpected(DialogError{DialogFailure::protocol_error, "server sent data after its greeting, before the handshake", {}});
+    if (auto sent = channel.send_starttls(request.data(), deadline); !sent) {
+        auto error = std::move(sent.error());
+        error.capabilities = result.capabilities;
+        return unexpected(std::move(error));
+    }
     return result;
 }
 

@@ -9,18 +9,15 @@ std::vector<std::string> capability_lines(const Reply& reply) { return reply.dat
 
 bool offers_starttls(const std::vector<std::string>& capabilities) { return has_first_word(capabilities, "STARTTLS"); }
 
-std::optional<std::string> plaintext_login(const std::vector<std::string>& capabilities) {
+// RFC 4643: AUTHINFO USER takes the password in the clear; so does AUTHINFO SASL with a
+// mechanism that sends it (the "SASL" capability line lists them).
+LoginExposure plaintext_login(const std::vector<std::string>& capabilities) {
     if (const auto authinfo = entry_with_first_word(capabilities, "AUTHINFO")) {
         for (const auto& word : words(*authinfo)) {
-            if (upper(word) == "USER") return *authinfo + " advertised before STARTTLS";
+            if (upper(word) == "USER") return {true, *authinfo + " advertised before STARTTLS"};
         }
     }
-    if (const auto sasl = entry_with_first_word(capabilities, "SASL")) {
-        for (const auto& word : words(*sasl)) {
-            if (upper(word) == "PLAIN" || upper(word) == "LOGIN") return *sasl + " advertised before STARTTLS";
-        }
-    }
-    return std::nullopt;
+    return {true, sasl_entry_login(capabilities, "SASL", "STARTTLS")};
 }
 
 }  // namespace

@@ -9,16 +9,10 @@ std::vector<std::string> capa_lines(const Reply& reply) { return reply.data; }
 
 bool offers_starttls(const std::vector<std::string>& capabilities) { return has_first_word(capabilities, "STLS"); }
 
-// USER/PASS, or SASL PLAIN/LOGIN, offered before STLS.
-std::optional<std::string> plaintext_login(const std::vector<std::string>& capabilities) {
-    if (has_first_word(capabilities, "USER")) return std::string("USER advertised before STLS");
-    if (const auto sasl = entry_with_first_word(capabilities, "SASL")) {
-        for (const auto& mechanism : words(*sasl)) {
-            const auto name = upper(mechanism);
-            if (name == "PLAIN" || name == "LOGIN") return *sasl + " advertised before STLS";
-        }
-    }
-    return std::nullopt;
+// USER/PASS, or a SASL mechanism that sends the password (RFC 5034), offered before STLS.
+LoginExposure plaintext_login(const std::vector<std::string>& capabilities) {
+    if (has_first_word(capabilities, "USER")) return {true, "USER advertised before STLS"};
+    return {true, sasl_entry_login(capabilities, "SASL", "STLS")};
 }
 
 }  // namespace

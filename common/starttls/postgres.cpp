@@ -5,14 +5,14 @@
 
 namespace tls_checks::starttls {
 
-Expected<DialogResult, DialogError> upgrade_postgres(net::LineReader& reader, const net::Deadline& deadline) {
+Expected<DialogResult, DialogError> upgrade_postgres(DialogChannel& channel, const net::Deadline& deadline) {
     DialogResult result;
     result.greeting_at = std::chrono::steady_clock::now();  // the client speaks first
     wire::ByteWriter request;
     request.u32(8);
     request.u32(80877103);  // 1234 << 16 | 5679
-    if (auto sent = reader.stream().write_all(request.data(), deadline); !sent) return unexpected(dialog_error(sent.error()));
-    auto answer = reader.read_exact(1, deadline);
+    if (auto sent = channel.send_starttls(request.data(), deadline); !sent) return unexpected(std::move(sent.error()));
+    auto answer = channel.reader().read_exact(1, deadline);
     if (!answer) return unexpected(dialog_error(answer.error()));
     switch (answer->front()) {
         case 'S': break;
@@ -24,10 +24,8 @@ Expected<DialogResult, DialogError> upgrade_postgres(net::LineReader& reader, co
                                           "unexpected answer byte " + std::to_string(answer->front()) + " to SSLRequest", {}});
     }
     result.capabilities.push_back("SSLRequest: S");
-    result.upgrade_at = std::chrono::steady_clock::now();
-    // CVE-2021-23222: bytes after 'S' would be read as if they came over TLS.
-    if (reader.buffered() != 0)
-        return unexpected(DialogError{DialogFailure::protocol_error, "server sent data after 'S', before the handshake", {}});
+    // CVE-2021-23222: bytes after 'S' would be read as if they came over TLS; upgrade() checks.
+    channel.go_ahead();
     return result;
 }
 

@@ -29,13 +29,10 @@ std::vector<std::string> capability_lines(const Reply& reply) {
 
 bool offers_starttls(const std::vector<std::string>& capabilities) { return has_first_word(capabilities, "STARTTLS"); }
 
-std::optional<std::string> plaintext_login(const std::vector<std::string>& capabilities) {
-    if (const auto sasl = entry_with_first_word(capabilities, "SASL")) {
-        for (const auto& word : words(*sasl)) {
-            if (upper(word) == "PLAIN" || upper(word) == "LOGIN") return *sasl + " advertised before STARTTLS";
-        }
-    }
-    return std::nullopt;
+// RFC 5804 1.7: "SASL" lists the mechanisms AUTHENTICATE takes; one that sends the password
+// (sasl.hpp) before STARTTLS sends it in the clear.
+LoginExposure plaintext_login(const std::vector<std::string>& capabilities) {
+    return {true, sasl_entry_login(capabilities, "SASL", "STARTTLS")};
 }
 
 }  // namespace

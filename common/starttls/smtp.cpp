@@ -1,5 +1,6 @@
 // SMTP and submission (RFC 5321, RFC 3207): EHLO lists capabilities, one per line; STARTTLS is
 // answered 220. LMTP (lmtp.cpp) is the same dialog with LHLO.
+#include "starttls/sasl.hpp"
 #include "starttls/text_dialog.hpp"
 
 namespace tls_checks::starttls {
@@ -14,14 +15,24 @@ std::vector<std::string> ehlo_capabilities(const Reply& reply) {
 
 bool offers_starttls(const std::vector<std::string>& capabilities) { return has_first_word(capabilities, "STARTTLS"); }
 
-// RFC 4954: AUTH advertised before STARTTLS lets a client send its password in the clear.
-// "AUTH=LOGIN" is the old Outlook spelling of the same.
-std::optional<std::string> plaintext_login(const std::vector<std::string>& capabilities) {
+// RFC 4954: AUTH with a mechanism that sends the password (sasl.hpp), advertised before
+// STARTTLS, lets a client send it in the clear; "AUTH GSSAPI" or "AUTH SCRAM-SHA-256" alone does
+// not. "AUTH=LOGIN PLAIN" is the old Outlook spelling of the same list.
+LoginExposure plaintext_login(const std::vector<std::string>& capabilities) {
     for (const auto& entry : capabilities) {
-        const auto word = upper(entry.substr(0, entry.find(' ')));
-        if (word == "AUTH" || word.rfind("AUTH=", 0) == 0) return entry + " advertised before STARTTLS";
+        auto parts = words(entry);
+        if (parts.empty()) continue;
+        const auto word = upper(parts.front());
+        if (word == "AUTH") {
+            parts.erase(parts.begin());
+        } else if (word.rfind("AUTH=", 0) == 0) {
+            parts.front().erase(0, 5);
+        } else {
+            continue;
+        }
+        if (sasl::offers_password_mechanism(parts)) return {true, entry + " advertised before STARTTLS"};
     }
-    return std::nullopt;
+    return {};
 }
 
 }  // namespace

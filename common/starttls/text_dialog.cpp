@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "starttls/sasl.hpp"
+
 namespace tls_checks::starttls {
 
 namespace {
@@ -109,6 +111,26 @@ Expected<Reply, DialogError> read_sieve(net::LineReader& reader, const net::Dead
     return unexpected(protocol_error("ManageSieve reply goes on for more than " + std::to_string(max_reply_lines) + " lines"));
 }
 
+// An IRC line without its ":prefix": its words, the first one upper-cased.
+std::vector<std::string> irc_parts(const std::string& line) {
+    auto parts = words(line);
+    if (!parts.empty() && parts.front().front() == ':') parts.erase(parts.begin());
+    if (!parts.empty()) parts.front() = upper(parts.front());
+    return parts;
+}
+
+bool irc_error_numeric(const std::string& command) {
+    return command.size() == 3 && three_digits(command) && command.front() >= '4';
+}
+
+// A line the IRC reader skips while it waits for `wait_for`: empty, PING, NOTICE and anything else
+// that is neither the awaited command nor a numeric error. Servers send such lines at any time.
+bool irc_noise(const std::string& line, std::string_view wait_for) {
+    const auto parts = irc_parts(line);
+    if (parts.empty() || parts.front() == "PING") return true;
+    return parts.front() != wait_for && !irc_error_numeric(parts.front());
+}
+
 // IRC: ":prefix COMMAND params"; servers send NOTICEs at any time. Lines are skipped until the
 // awaited command, a numeric error, or the bound.
 Expected<Reply, DialogError> read_irc(net::LineReader& reader, const net::Deadline& deadline, std::string_view wait_for) {
@@ -116,16 +138,14 @@ Expected<Reply, DialogError> read_irc(net::LineReader& reader, const net::Deadli
     for (std::size_t count = 0; count < max_reply_lines; ++count) {
         auto next = reader.read_line(deadline);
         if (!next) return unexpected(dialog_error(next.error()));
-        auto parts = words(*next);
-        if (!parts.empty() && parts.front().front() == ':') parts.erase(parts.begin());
-        if (parts.empty()) continue;
-        const std::string command = upper(parts.front());
-        if (command == "PING") continue;
+        if (irc_noise(*next, wait_for)) continue;
+        const auto parts = irc_parts(*next);
+        const std::string& command = parts.front();
         const bool numeric = three_digits(command) && command.size() == 3;
         const bool awaited = command == wait_for;
         // CAP LS may come in several lines: "CAP * LS * :..." continues, "CAP * LS :..." ends.
         const bool continued = awaited && command == "CAP" && parts.size() > 3 && parts[3] == "*";
-        if (awaited || (numeric && command.front() >= '4')) {
+        if (awaited || irc_error_numeric(command)) {
             Reply reply;
             reply.code = numeric ? std::stoi(command) : status_ok;
             const auto colon = next->find(" :");
@@ -159,23 +179,34 @@ std::string expand(const std::string& command, const DialogOptions& options) {
     return out;
 }
 
-Expected<Done, DialogError> send_line(net::LineReader& reader, const std::string& line, const net::Deadline& deadline) {
-    const std::string wire = line + "\r\n";
-    auto written = reader.stream().write_all(
-        std::span(reinterpret_cast<const unsigned char*>(wire.data()), wire.size()), deadline);
-    if (!written) return unexpected(dialog_error(written.error()));
-    return Done{};
-}
-
 // IMAP commands carry a tag; every step gets its own.
 std::string imap_tag(std::size_t step) { return "a" + std::to_string(step + 1); }
 
-Expected<Reply, DialogError> run_step(const Step& step, std::size_t index, net::LineReader& reader,
+// Before the STARTTLS command: lines the grammar allows at any time and skips anyway (IRC
+// NOTICEs) are no answer to anything, so complete ones already buffered are dropped; whatever
+// else is buffered then counts for send_starttls().
+void drop_unsolicited_noise(const Step& step, net::LineReader& reader, const net::Deadline& deadline) {
+    if (step.grammar != Grammar::irc) return;
+    while (const auto line = reader.peek_line()) {
+        if (!irc_noise(*line, step.irc_wait_for)) return;
+        (void)reader.read_line(deadline);  // complete in the buffer: no wait
+    }
+}
+
+Expected<Reply, DialogError> run_step(const Step& step, std::size_t index, DialogChannel& channel,
                                       const DialogOptions& options, const net::Deadline& deadline) {
+    net::LineReader& reader = channel.reader();
     const bool imap = step.grammar == Grammar::imap;
     const std::string tag = imap && !step.command.empty() ? imap_tag(index) : "";
     if (!step.command.empty()) {
-        auto sent = send_line(reader, (tag.empty() ? "" : tag + " ") + expand(step.command, options), deadline);
+        const std::string line = (tag.empty() ? "" : tag + " ") + expand(step.command, options) + "\r\n";
+        auto sent = Expected<Done, DialogError>(Done{});
+        if (step.role == StepRole::starttls) {
+            drop_unsolicited_noise(step, reader, deadline);
+            sent = channel.send_starttls(line, deadline);
+        } else {
+            sent = channel.send(line, deadline);
+        }
         if (!sent) return unexpected(std::move(sent.error()));
     }
     auto reply = read_reply(reader, step.grammar, deadline, tag, step.irc_wait_for);
@@ -247,7 +278,17 @@ Expected<Reply, DialogError> read_reply(net::LineReader& reader, Grammar grammar
     return unexpected(protocol_error("unknown grammar"));
 }
 
-Expected<DialogResult, DialogError> run_text_dialog(const TextDialog& dialog, net::LineReader& reader,
+std::optional<std::string> sasl_entry_login(const std::vector<std::string>& entries, std::string_view word,
+                                            std::string_view command) {
+    const auto entry = entry_with_first_word(entries, word);
+    if (!entry) return std::nullopt;
+    auto mechanisms = words(*entry);
+    mechanisms.erase(mechanisms.begin());
+    if (!sasl::offers_password_mechanism(mechanisms)) return std::nullopt;
+    return *entry + " advertised before " + std::string(command);
+}
+
+Expected<DialogResult, DialogError> run_text_dialog(const TextDialog& dialog, DialogChannel& channel,
                                                     const DialogOptions& options, const net::Deadline& deadline) {
     DialogResult result;
     result.greeting_at = std::chrono::steady_clock::now();  // protocols without a greeting (IRC)
@@ -257,7 +298,7 @@ Expected<DialogResult, DialogError> run_text_dialog(const TextDialog& dialog, ne
         if (step.role == StepRole::starttls && capabilities_seen && !dialog.offers_starttls(result.capabilities)) {
             return unexpected(DialogError{DialogFailure::not_offered, "the capabilities do not list it", result.capabilities});
         }
-        auto reply = run_step(step, index, reader, options, deadline);
+        auto reply = run_step(step, index, channel, options, deadline);
         if (!reply) return unexpected(std::move(reply.error()));
         const bool ok = std::find(step.success.begin(), step.success.end(), reply->code) != step.success.end();
         switch (step.role) {
@@ -286,17 +327,14 @@ Expected<DialogResult, DialogError> run_text_dialog(const TextDialog& dialog, ne
                     return unexpected(DialogError{unimplemented ? DialogFailure::not_offered : DialogFailure::refused,
                                                   reply->text(), result.capabilities});
                 }
-                result.upgrade_at = std::chrono::steady_clock::now();
+                channel.go_ahead();
                 break;
         }
     }
     if (dialog.plaintext_login != nullptr) {
-        result.plaintext_login_visible = true;
-        result.plaintext_login = dialog.plaintext_login(result.capabilities);
-    }
-    if (reader.buffered() != 0) {
-        return unexpected(protocol_error("server sent " + std::to_string(reader.buffered()) +
-                                         " bytes after its STARTTLS reply, before the handshake (injection risk)"));
+        auto exposure = dialog.plaintext_login(result.capabilities);
+        result.plaintext_login_visible = exposure.visible;
+        if (exposure.visible) result.plaintext_login = std::move(exposure.plaintext);
     }
     return result;
 }
@@ -305,10 +343,11 @@ Expected<std::vector<std::string>, DialogError> run_text_after_tls(const TextDia
                                                                    const DialogOptions& options,
                                                                    const net::Deadline& deadline) {
     std::vector<std::string> capabilities;
+    DialogChannel channel(reader);  // over TLS: no STARTTLS step, no go-ahead
     for (std::size_t index = 0; index < dialog.after_tls.size(); ++index) {
         const Step& step = dialog.after_tls[index];
         // Tags continue after the plaintext steps so that they stay unique per connection.
-        auto reply = run_step(step, dialog.steps.size() + index, reader, options, deadline);
+        auto reply = run_step(step, dialog.steps.size() + index, channel, options, deadline);
         if (!reply) return unexpected(std::move(reply.error()));
         if (std::find(step.success.begin(), step.success.end(), reply->code) == step.success.end())
             return unexpected(protocol_error("capabilities over TLS: " + reply->text()));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "starttls/dialog.hpp"
+#include "starttls/dialog_channel.hpp"
 
 namespace tls_checks::starttls {
 
@@ -44,6 +45,12 @@ struct Step {
     std::string irc_wait_for;       // irc: the command or numeric that ends the reply ("CAP", "670")
 };
 
+// What the capabilities show about a password travelling before TLS.
+struct LoginExposure {
+    bool visible = true;                   // false: the capabilities do not tell
+    std::optional<std::string> plaintext;  // how a password can travel in plaintext, when it can
+};
+
 struct TextDialog {
     std::vector<Step> steps;        // greeting, capabilities (may be empty), starttls
     std::vector<Step> after_tls;    // to read capabilities again over TLS (may be empty)
@@ -51,8 +58,8 @@ struct TextDialog {
     std::vector<std::string> (*capabilities)(const Reply& reply);
     // Does the list advertise STARTTLS?
     bool (*offers_starttls)(const std::vector<std::string>& capabilities);
-    // nullopt when login cannot travel in plaintext; a description when it can.
-    std::optional<std::string> (*plaintext_login)(const std::vector<std::string>& capabilities);
+    // Whether a password can travel in plaintext (nullptr: the capabilities never tell).
+    LoginExposure (*plaintext_login)(const std::vector<std::string>& capabilities);
     // Codes of the STARTTLS step that mean "not implemented here" rather than "refused".
     std::vector<int> not_implemented;
 };
@@ -61,7 +68,9 @@ struct TextDialog {
 Expected<Reply, DialogError> read_reply(net::LineReader& reader, Grammar grammar, const net::Deadline& deadline,
                                         std::string_view tag = "", std::string_view irc_wait_for = "");
 
-Expected<DialogResult, DialogError> run_text_dialog(const TextDialog& dialog, net::LineReader& reader,
+// The plaintext steps over `channel`: the STARTTLS step's command goes out through
+// send_starttls(), its successful reply is the go-ahead.
+Expected<DialogResult, DialogError> run_text_dialog(const TextDialog& dialog, DialogChannel& channel,
                                                     const DialogOptions& options, const net::Deadline& deadline);
 Expected<std::vector<std::string>, DialogError> run_text_after_tls(const TextDialog& dialog, net::LineReader& reader,
                                                                    const DialogOptions& options,
@@ -74,6 +83,10 @@ std::vector<std::string> words(std::string_view text);
 bool has_first_word(const std::vector<std::string>& entries, std::string_view word);
 // The entry whose first word is `word`, if any.
 std::optional<std::string> entry_with_first_word(const std::vector<std::string>& entries, std::string_view word);
+// "SASL PLAIN LOGIN" style entries (POP3, NNTP, ManageSieve): when the words after `word` name a
+// mechanism that sends the password (starttls/sasl.hpp), "<entry> advertised before <command>".
+std::optional<std::string> sasl_entry_login(const std::vector<std::string>& entries, std::string_view word,
+                                            std::string_view command);
 
 // The SMTP dialog with another greeting command (EHLO for SMTP, LHLO for LMTP).
 TextDialog smtp_style_dialog(std::string_view hello);

@@ -95,6 +95,10 @@ bool XmlScanner::feed(std::string_view bytes) {
     return true;
 }
 
+void XmlScanner::discard_whitespace() noexcept {
+    while (position_ < buffer_.size() && is_space(buffer_[position_])) ++position_;
+}
+
 std::optional<XmlEvent> XmlScanner::next() {
     while (position_ < buffer_.size()) {
         if (buffer_[position_] != '<') {

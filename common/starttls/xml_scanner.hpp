@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/line_reader.hpp"
+
 namespace tls_checks::starttls {
 
 struct XmlEvent {
@@ -20,13 +22,21 @@ struct XmlEvent {
     [[nodiscard]] std::optional<std::string> attribute(std::string_view key) const;
 };
 
-class XmlScanner {
+// It stops right after each event it returns: what follows stays unconsumed and is counted by
+// buffered(), so bytes sent in the same segment as the last element the dialog wanted (the
+// <proceed/> that lets the handshake start) are seen, never swallowed.
+class XmlScanner final : public net::ReceiveBuffer {
 public:
     // Adds received bytes. Fails when the input cannot be XML (or exceeds `max_bytes` unread).
     [[nodiscard]] bool feed(std::string_view bytes);
     // The next complete event, or nullopt when more bytes are needed (or on an error: see error()).
     std::optional<XmlEvent> next();
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
+    // Drops whitespace between elements (RFC 6120 4.6.1 whitespace keepalives) at the front of
+    // what is unconsumed.
+    void discard_whitespace() noexcept;
+    // Bytes fed but not part of any event returned so far.
+    [[nodiscard]] std::size_t buffered() const noexcept override { return buffer_.size() - position_; }
 
 private:
     std::string buffer_;

@@ -2,6 +2,7 @@
 // <starttls/>, expect <proceed/>. After TLS the stream restarts and features are read again.
 #include "net/resolve.hpp"
 #include "starttls/binary_dialogs.hpp"
+#include "starttls/sasl.hpp"
 #include "starttls/text_dialog.hpp"
 #include "starttls/xml_scanner.hpp"
 
@@ -29,12 +30,6 @@ std::string xml_escape(const std::string& text) {
 std::string stream_header(bool server, const std::string& domain) {
     return "<?xml version='1.0'?><stream:stream xmlns='" + std::string(server ? "jabber:server" : "jabber:client") +
            "' xmlns:stream='http://etherx.jabber.org/streams' to='" + xml_escape(domain) + "' version='1.0'>";
-}
-
-Expected<Done, DialogError> send(net::LineReader& reader, const std::string& text, const net::Deadline& deadline) {
-    auto written = reader.stream().write_all(std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()), deadline);
-    if (!written) return unexpected(dialog_error(written.error()));
-    return Done{};
 }
 
 // Reads events until `done` says the wanted one has arrived.
@@ -118,11 +113,27 @@ Expected<Features, DialogError> read_features(XmlScanner& scanner, net::LineRead
     return features;
 }
 
-Expected<DialogResult, DialogError> upgrade_xmpp(bool server, net::LineReader& reader, const DialogOptions& options,
+// After <proceed ...> as a start tag: the events up to and including its end tag.
+Expected<Done, DialogError> read_to_end_of_element(XmlScanner& scanner, net::LineReader& reader,
+                                                   const net::Deadline& deadline) {
+    int depth = 0;
+    return read_events(scanner, reader, deadline, [&](const XmlEvent& event) {
+        if (event.kind == XmlEvent::Kind::start) ++depth;
+        if (event.kind != XmlEvent::Kind::end) return false;
+        if (depth == 0) return true;
+        --depth;
+        return false;
+    });
+}
+
+Expected<DialogResult, DialogError> upgrade_xmpp(bool server, DialogChannel& channel, const DialogOptions& options,
                                                  const net::Deadline& deadline) {
     DialogResult result;
-    XmlScanner scanner;
-    if (auto sent = send(reader, stream_header(server, options.xmpp_domain), deadline); !sent)
+    // The scanner belongs to the channel: the bytes it holds beyond <proceed/> are asked for
+    // after this function has returned.
+    XmlScanner& scanner = channel.stack<XmlScanner>();
+    net::LineReader& reader = channel.reader();
+    if (auto sent = channel.send(stream_header(server, options.xmpp_domain), deadline); !sent)
         return unexpected(std::move(sent.error()));
     auto features = read_features(scanner, reader, deadline);
     if (!features) {
@@ -137,32 +148,40 @@ Expected<DialogResult, DialogError> upgrade_xmpp(bool server, net::LineReader& r
     result.greeting_at = std::chrono::steady_clock::now();
     result.capabilities = features->entries;
     result.plaintext_login_visible = true;
-    for (const auto& mechanism : features->mechanisms) {
-        if (mechanism == "PLAIN" || mechanism == "LOGIN")
-            result.plaintext_login = "SASL " + mechanism + " offered before STARTTLS";
+    // RFC 6120 6.4.1: <mechanisms> lists what SASL takes before TLS too.
+    if (const auto offered = sasl::password_mechanisms(features->mechanisms); !offered.empty()) {
+        std::string names;
+        for (const auto& mechanism : offered) names += (names.empty() ? "" : " ") + mechanism;
+        result.plaintext_login = "SASL " + names + " offered before STARTTLS";
     }
     if (!features->starttls) return unexpected(DialogError{DialogFailure::not_offered, "the stream features do not list it", features->entries});
-    if (auto sent = send(reader, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", deadline); !sent)
+    // Whitespace between top-level elements is allowed (RFC 6120 4.6.1); anything else already
+    // there when <starttls/> is due answers it before it was asked.
+    scanner.discard_whitespace();
+    if (auto sent = channel.send_starttls("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", deadline); !sent)
         return unexpected(std::move(sent.error()));
-    std::optional<std::string> answer;
+    std::optional<XmlEvent> answer;
     auto done = read_events(scanner, reader, deadline, [&](const XmlEvent& event) {
-        if (event.kind == XmlEvent::Kind::start || event.kind == XmlEvent::Kind::empty) answer = event.name;
+        if (event.kind == XmlEvent::Kind::start || event.kind == XmlEvent::Kind::empty) answer = event;
         return answer.has_value();
     });
     if (!done) return unexpected(std::move(done.error()));
-    if (*answer == "failure") return unexpected(DialogError{DialogFailure::refused, "<failure/> in answer to <starttls/>", {}});
-    if (*answer != "proceed") return unexpected(DialogError{DialogFailure::protocol_error, "<" + *answer + "> in answer to <starttls/>", {}});
-    // The rest of a <proceed/> element ("</proceed>") may still be in flight; anything else is not.
-    result.upgrade_at = std::chrono::steady_clock::now();
-    if (reader.buffered() != 0)
-        return unexpected(DialogError{DialogFailure::protocol_error, "server sent data after <proceed/>, before the handshake", {}});
+    if (answer->name == "failure") return unexpected(DialogError{DialogFailure::refused, "<failure/> in answer to <starttls/>", {}});
+    if (answer->name != "proceed") return unexpected(DialogError{DialogFailure::protocol_error, "<" + answer->name + "> in answer to <starttls/>", {}});
+    // "<proceed ...></proceed>": the go-ahead ends with its end tag, which may still be in flight.
+    // The scanner stops there; whatever follows stays in it and counts as sent after the go-ahead.
+    if (answer->kind == XmlEvent::Kind::start) {
+        if (auto closed = read_to_end_of_element(scanner, reader, deadline); !closed) return unexpected(std::move(closed.error()));
+    }
+    channel.go_ahead();
     return result;
 }
 
 Expected<std::vector<std::string>, DialogError> xmpp_after_tls(bool server, net::LineReader& reader,
                                                                const DialogOptions& options, const net::Deadline& deadline) {
     XmlScanner scanner;
-    if (auto sent = send(reader, stream_header(server, options.xmpp_domain), deadline); !sent)
+    DialogChannel channel(reader);  // over TLS: no STARTTLS step, no go-ahead
+    if (auto sent = channel.send(stream_header(server, options.xmpp_domain), deadline); !sent)
         return unexpected(std::move(sent.error()));
     auto features = read_features(scanner, reader, deadline);
     if (!features) return unexpected(std::move(features.error()));
@@ -171,14 +190,14 @@ Expected<std::vector<std::string>, DialogError> xmpp_after_tls(bool server, net:
 
 }  // namespace
 
-Expected<DialogResult, DialogError> upgrade_xmpp_client(net::LineReader& reader, const DialogOptions& options,
+Expected<DialogResult, DialogError> upgrade_xmpp_client(DialogChannel& channel, const DialogOptions& options,
                                                         const net::Deadline& deadline) {
-    return upgrade_xmpp(false, reader, options, deadline);
+    return upgrade_xmpp(false, channel, options, deadline);
 }
 
-Expected<DialogResult, DialogError> upgrade_xmpp_server(net::LineReader& reader, const DialogOptions& options,
+Expected<DialogResult, DialogError> upgrade_xmpp_server(DialogChannel& channel, const DialogOptions& options,
                                                         const net::Deadline& deadline) {
-    return upgrade_xmpp(true, reader, options, deadline);
+    return upgrade_xmpp(true, channel, options, deadline);
 }
 
 Expected<std::vector<std::string>, DialogError> xmpp_capabilities_after_tls(bool server, net::LineReader& reader,

@@ -130,3 +130,37 @@ BOOST_AUTO_TEST_CASE(line_arriving_in_pieces_after_a_fully_read_line_is_read_who
     BOOST_TEST(reader.read_line(deadline).value() == "first");
     BOOST_TEST(reader.read_line(deadline).value() == "second part longer than the first");
 }
+
+BOOST_AUTO_TEST_CASE(peek_line_shows_a_complete_buffered_line_without_reading_or_taking_it) {
+    test::MemoryStream stream({"first\r\nsecond", " half\r\n"});
+    LineReader reader(stream);
+    BOOST_TEST(!reader.peek_line().has_value());  // nothing read yet, and peeking never reads
+    const auto deadline = Deadline::after(2s);
+    BOOST_TEST(reader.read_line(deadline).value() == "first");
+    BOOST_TEST(!reader.peek_line().has_value());  // "second" is not complete
+    BOOST_TEST(reader.buffered() == 6U);
+    BOOST_TEST(reader.read_line(deadline).value() == "second half");
+    BOOST_TEST(!reader.peek_line().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(peek_line_leaves_the_line_for_read_line_and_counts_it_as_buffered) {
+    test::MemoryStream stream({"one\r\ntwo\ntail"});
+    LineReader reader(stream);
+    const auto deadline = Deadline::after(2s);
+    BOOST_TEST(reader.read_line(deadline).value() == "one");
+    BOOST_TEST(reader.peek_line().value_or("") == "two");
+    BOOST_TEST(reader.buffered() == 8U);
+    BOOST_TEST(reader.read_line(deadline).value() == "two");
+    BOOST_TEST(reader.buffered() == 4U);
+    // Through the interface every STARTTLS dialog asks.
+    const ReceiveBuffer& buffer = reader;
+    BOOST_TEST(buffer.buffered() == 4U);
+}
+
+BOOST_AUTO_TEST_CASE(peek_line_longer_than_the_cap_is_not_offered) {
+    test::MemoryStream stream({"ok\r\n" + std::string(40, 'x') + "\r\n"});
+    LineReader reader(stream, ReaderLimits{16, 1024});
+    BOOST_TEST(reader.read_line(Deadline::after(2s)).value() == "ok");
+    BOOST_TEST(!reader.peek_line().has_value());
+    BOOST_TEST(reader.buffered() == 42U);
+}

@@ -1,6 +1,6 @@
 // The STARTTLS dialogs against scripted replies: multi-line and tagged replies, continuation
 // lines, capability lists, STARTTLS stripped from a list, refusals, garbage, endless replies,
-// replies split across reads, and bytes injected after the go-ahead.
+// replies split across reads, bytes injected after the go-ahead, LDAP message IDs and notices.
 
 #include <boost/test/unit_test.hpp>
 
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "memory_stream.hpp"
+#include "starttls/binary_dialogs.hpp"
 #include "starttls/dialog.hpp"
 #include "starttls/text_dialog.hpp"
 
@@ -37,6 +38,20 @@ Outcome run(Protocol protocol, std::vector<std::string> server) {
 DialogFailure failure(const Outcome& outcome) {
     BOOST_REQUIRE(!outcome.result.has_value());
     return outcome.result.error().kind;
+}
+
+// BER with short-form lengths, enough for LDAP test messages.
+std::string tlv(unsigned char tag, const std::string& contents) {
+    BOOST_REQUIRE(contents.size() < 128U);
+    return std::string(1, static_cast<char>(tag)) + std::string(1, static_cast<char>(contents.size())) + contents;
+}
+
+// LDAPMessage { messageID, extendedResp { resultCode, "", diagnostic [, responseName] } }
+std::string ldap_extended_response(int message_id, int result_code, const std::string& diagnostic,
+                                   const std::string& response_name = "") {
+    std::string response = tlv(0x0a, std::string(1, static_cast<char>(result_code))) + tlv(0x04, "") + tlv(0x04, diagnostic);
+    if (!response_name.empty()) response += tlv(0x8a, response_name);
+    return tlv(0x30, tlv(0x02, std::string(1, static_cast<char>(message_id))) + tlv(0x78, response));
 }
 
 }  // namespace
@@ -79,8 +94,9 @@ BOOST_AUTO_TEST_CASE(reply_split_across_reads_mid_line_is_reassembled) {
 
 BOOST_AUTO_TEST_CASE(bytes_after_the_go_ahead_are_an_injection_error) {
     const auto outcome = run(Protocol::smtp, {"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 go\r\nMAIL FROM:<x>\r\n"});
-    // (the injected command arrives in the same segment as the go-ahead)
-    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+    // (the injected command arrives in the same segment as the go-ahead; every protocol's case is
+    // in starttls_injection_test.cpp)
+    BOOST_TEST((failure(outcome) == DialogFailure::injection));
     BOOST_TEST(outcome.result.error().message.find("injection") != std::string::npos);
 }
 
@@ -216,7 +232,7 @@ BOOST_AUTO_TEST_CASE(postgres_s_upgrades_and_n_is_not_offered) {
     BOOST_REQUIRE(ok.result.has_value());
     BOOST_TEST(ok.written == std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8));
     BOOST_TEST((failure(run(Protocol::postgres, {"N"})) == DialogFailure::not_offered));
-    BOOST_TEST((failure(run(Protocol::postgres, {"Sjunk"})) == DialogFailure::protocol_error));
+    BOOST_TEST((failure(run(Protocol::postgres, {"Sjunk"})) == DialogFailure::injection));
 }
 
 BOOST_AUTO_TEST_CASE(ldap_extended_response_result_code_decides) {
@@ -246,4 +262,40 @@ BOOST_AUTO_TEST_CASE(mysql_greeting_flags_decide_and_the_ssl_request_follows) {
     no_ssl[payload.find("\xfe\xff")+1] = '\xf7';  // clear CLIENT_SSL (0x0800)
     const std::string packet_no_ssl = std::string(1, static_cast<char>(no_ssl.size())) + std::string("\x00\x00\x00", 3) + no_ssl;
     BOOST_TEST((failure(run(Protocol::mysql, {packet_no_ssl})) == DialogFailure::not_offered));
+}
+
+BOOST_AUTO_TEST_CASE(ldap_response_with_another_message_id_is_a_protocol_error) {
+    const auto outcome = run(Protocol::ldap, {ldap_extended_response(2, 0, "")});
+    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+    BOOST_TEST(outcome.result.error().message == "LDAP response with messageID 2 to the StartTLS request with messageID 1");
+}
+
+BOOST_AUTO_TEST_CASE(ldap_notice_of_disconnection_is_named_not_taken_for_starttls_not_offered) {
+    // RFC 4511 4.4.1: messageID 0, responseName 1.3.6.1.4.1.1466.20036; resultCode 2 would
+    // otherwise read as "StartTLS unknown".
+    const auto outcome = run(Protocol::ldap, {ldap_extended_response(0, 2, "no more", "1.3.6.1.4.1.1466.20036")});
+    BOOST_TEST((failure(outcome) == DialogFailure::closed));
+    BOOST_TEST(outcome.result.error().message ==
+               "LDAP server sent a Notice of Disconnection (resultCode 2, diagnostic 'no more')");
+    const auto unavailable = run(Protocol::ldap, {ldap_extended_response(0, 52, "shutting down", "1.3.6.1.4.1.1466.20036")});
+    BOOST_TEST(unavailable.result.error().message ==
+               "LDAP server sent a Notice of Disconnection (resultCode 52, diagnostic 'shutting down')");
+}
+
+BOOST_AUTO_TEST_CASE(ldap_other_unsolicited_notification_is_a_protocol_error) {
+    const auto outcome = run(Protocol::ldap, {ldap_extended_response(0, 0, "", "1.2.3.4")});
+    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+    BOOST_TEST(outcome.result.error().message ==
+               "LDAP server sent an unsolicited notification (messageID 0, responseName '1.2.3.4') instead of the "
+               "StartTLS response");
+}
+
+BOOST_AUTO_TEST_CASE(ldap_start_tls_response_name_is_parsed_and_the_upgrade_goes_on) {
+    const auto message = ldap_extended_response(1, 0, "", "1.3.6.1.4.1.1466.20037");
+    const auto parsed = starttls::parse_ldap_extended_response(
+        std::span(reinterpret_cast<const std::uint8_t*>(message.data()), message.size()));
+    BOOST_REQUIRE(parsed.has_value());
+    BOOST_TEST(parsed->message_id == 1);
+    BOOST_TEST(parsed->response_name.value_or("") == "1.3.6.1.4.1.1466.20037");
+    BOOST_TEST(run(Protocol::ldap, {message}).result.has_value());
 }
