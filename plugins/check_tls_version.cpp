@@ -371,7 +371,9 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
             std::string detail = result.answer.detail;
             if (result.preamble_failed && prober.dialog_failures[static_cast<std::size_t>(version)])
                 detail = prober.dialog_failures[static_cast<std::size_t>(version)]->message;
-            if (any_verdict) report.add(State::unknown, name + " unknown: " + detail);
+            // A probe the deadline cut short is a timeout, in the state -t gives (CRITICAL unless
+            // -t SECONDS:STATE), like every other timeout; other undecided answers are UNKNOWN.
+            if (any_verdict) report.add(result.timed_out ? connection.timeout_state : State::unknown, name + " unknown: " + detail);
         }
     }
     if (!allowed_accepted && !allowed_unknown) report.add(State::critical, "accepts none of the allowed versions");
