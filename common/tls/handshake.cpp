@@ -183,6 +183,14 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
             return unexpected(TlsError{TlsErrorKind::io_error, "TLS handshake with " + socket.peer_text + ": " +
                                                                    (queued.empty() ? std::strerror(saved) : queued)});
         }
+        // OpenSSL 3 reports a peer that closed mid-handshake without close_notify as an SSL error
+        // ("unexpected eof while reading") rather than SSL_ERROR_SYSCALL: the same close.
+        const unsigned long last = ERR_peek_last_error();
+        if (ERR_GET_LIB(last) == ERR_LIB_SSL && ERR_GET_REASON(last) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            ERR_clear_error();
+            if (ended_after_certificate_request("a close")) break;
+            return unexpected(TlsError{TlsErrorKind::closed, peer_closed_message(socket)});
+        }
         const std::string why = drain_openssl_errors();
         if (ended_after_certificate_request(why)) break;
         return unexpected(TlsError{TlsErrorKind::handshake_failed, "TLS handshake with " + socket.peer_text + " failed: " + why});

@@ -25,7 +25,7 @@ STATUS_LINE = re.compile(r"^(?:\S+ )?(?:OK|WARNING|CRITICAL|UNKNOWN)\b.* - ")
 NAMES_THE_INJECTION = re.compile(r"injection|sent (data|\d+ bytes) after")
 # How a close or reset by the server is named; which one a client sees, and where (connect, the
 # dialog, OpenSSL's read), is a matter of timing.
-CLOSED = re.compile(r"closed the connection|reset by peer|unexpected eof")
+CLOSED = re.compile(r"closed the connection|reset by peer")
 
 
 @dataclass
