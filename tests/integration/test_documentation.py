@@ -128,7 +128,12 @@ apply Service "starttls-" for (port in [25, 587]) {{
 """)
     for path in directory.iterdir():
         path.chmod(0o644)
-    result = subprocess.run(["icinga2", "daemon", "-C", "-c", str(config)], capture_output=True, text=True)
+    # Validation writes icinga2.debug and icinga2.vars to the cache directory: ours, not the system's.
+    cache = directory / "cache"
+    cache.mkdir()
+    shutil.chown(cache, "nagios", "nagios")
+    result = subprocess.run(["icinga2", "daemon", "-C", "-c", str(config), f"-DCacheDir={cache}"],
+                            capture_output=True, text=True)
     shutil.rmtree(directory)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning/" not in result.stdout + result.stderr, result.stdout
