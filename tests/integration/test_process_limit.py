@@ -2,6 +2,7 @@
 well-formed status line, never an abort (exit 134) with no output. The plugins run as `nobody`
 under RLIMIT_NPROC (root is exempt from it), from a copy readable by that user."""
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -45,7 +46,11 @@ def smtp_without_starttls(connection):
 def run_limited(plugin, limit, *args):
     argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
             "prlimit", f"--nproc={limit}:{limit}", str(plugin), *map(str, args)]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    # Under the ASan build, LeakSanitizer's exit-time check starts a tracer thread of its own, which
+    # the same limit refuses (it then aborts): leak checking is for the other suites.
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "detect_leaks=0"]))
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, env=env)
     return Run(result.returncode, result.stdout, result.stderr, 0.0)
 
 
