@@ -47,7 +47,16 @@ struct MysqlGreeting {
     std::uint8_t character_set = 0;
 };
 
-// Parses a MySQL/MariaDB initial handshake packet payload (protocol 10).
-Expected<MysqlGreeting, std::string> parse_mysql_greeting(std::span<const std::uint8_t> payload);
+struct MysqlGreetingError {
+    // True for an ERR packet in place of the greeting (too many connections, a host not allowed):
+    // the server turned the client away. False for a greeting that cannot be read, or one of
+    // another protocol version: a protocol error, not a refusal.
+    bool server_error = false;
+    std::string message;  // "MySQL error 1040 (SQLSTATE 08004): ...", "malformed MySQL greeting: ..."
+};
+
+// Parses a MySQL/MariaDB initial handshake packet payload (protocol 10). On success the server
+// version is shorter than the payload and holds no NUL.
+Expected<MysqlGreeting, MysqlGreetingError> parse_mysql_greeting(std::span<const std::uint8_t> payload);
 
 }  // namespace tls_checks::starttls

@@ -16,26 +16,40 @@ constexpr std::uint32_t client_secure_connection = 0x00008000;
 
 }  // namespace
 
-Expected<MysqlGreeting, std::string> parse_mysql_greeting(std::span<const std::uint8_t> payload) {
-    wire::ByteReader reader(payload, "MySQL greeting");
+Expected<MysqlGreeting, MysqlGreetingError> parse_mysql_greeting(std::span<const std::uint8_t> payload) {
+    const auto malformed = [](const wire::ByteReader& reader) { return unexpected(MysqlGreetingError{false, reader.error()}); };
+    wire::ByteReader reader(payload, "malformed MySQL greeting");
     MysqlGreeting greeting;
     std::uint8_t version = 0;
-    if (!reader.read_u8(version)) return unexpected(reader.error());
+    if (!reader.read_u8(version)) return malformed(reader);
     greeting.protocol_version = version;
-    if (version == 0xFF) {  // an ERR packet: code, then (4.1+) '#', SQL state, message
+    if (version == 0xFF) {
+        // An ERR packet: error code, then (4.1+) '#' and a five-character SQL state, then the
+        // message. The server turns the client away before any greeting.
+        wire::ByteReader err(reader.rest(), "malformed MySQL ERR packet");
         std::uint16_t code = 0;
-        if (!reader.read_u16_le(code)) return unexpected(reader.error());
-        std::string message(reader.rest().begin(), reader.rest().end());
-        return unexpected("error " + std::to_string(code) + ": " + message);
+        if (!err.read_u16_le(code)) return malformed(err);
+        std::string state;
+        if (!err.empty() && err.rest().front() == '#') {
+            std::span<const std::uint8_t> raw;
+            if (!err.skip(1) || !err.read_bytes(5, raw)) return malformed(err);
+            state.assign(raw.begin(), raw.end());
+        }
+        const std::string message(err.rest().begin(), err.rest().end());
+        return unexpected(MysqlGreetingError{
+            true, "MySQL error " + std::to_string(code) + (state.empty() ? "" : " (SQLSTATE " + state + ")") + ": " + message});
     }
-    if (version != 10) return unexpected("protocol version " + std::to_string(version) + " is not 10");
+    if (version != 10)
+        return unexpected(MysqlGreetingError{false, "MySQL greeting of protocol version " + std::to_string(version) + ", not 10"});
+    if (!reader.read_c_string(greeting.server_version))
+        return unexpected(MysqlGreetingError{false, "malformed MySQL greeting: the server version lacks its terminating NUL"});
     std::uint32_t connection_id = 0;
     std::uint16_t lower = 0;
     std::uint8_t filler = 0;
     std::span<const std::uint8_t> scramble;
-    if (!reader.read_c_string(greeting.server_version) || !reader.read_u32_le(connection_id) ||
-        !reader.read_bytes(8, scramble) || !reader.read_u8(filler) || !reader.read_u16_le(lower))
-        return unexpected(reader.error());
+    if (!reader.read_u32_le(connection_id) || !reader.read_bytes(8, scramble) || !reader.read_u8(filler) ||
+        !reader.read_u16_le(lower))
+        return malformed(reader);
     greeting.capabilities = lower;
     // The rest (character set, status, upper capability flags, ...) is there on every server
     // since 4.1; older ones end here.
@@ -62,7 +76,10 @@ Expected<DialogResult, DialogError> upgrade_mysql(DialogChannel& channel, const 
     if (!payload) return unexpected(dialog_error(payload.error()));
     result.greeting_at = std::chrono::steady_clock::now();
     auto greeting = parse_mysql_greeting(*payload);
-    if (!greeting) return unexpected(DialogError{DialogFailure::refused, greeting.error(), {}});
+    // Only an ERR packet turns the client away; a greeting that cannot be read breaks the protocol.
+    if (!greeting)
+        return unexpected(DialogError{greeting.error().server_error ? DialogFailure::refused : DialogFailure::protocol_error,
+                                      greeting.error().message, {}});
     result.greeting = greeting->server_version;
     result.capabilities.push_back("server " + greeting->server_version);
     result.capabilities.push_back((greeting->capabilities & client_ssl) != 0 ? "CLIENT_SSL" : "no CLIENT_SSL");

@@ -6,15 +6,22 @@ namespace tls_checks::starttls {
 
 namespace {
 
-// "\"SASL\" \"PLAIN LOGIN\"" becomes "SASL PLAIN LOGIN".
+// "\"SASL\" \"PLAIN LOGIN\"" becomes "SASL PLAIN LOGIN" (literals arrive folded into quoted strings:
+// text_dialog.cpp).
 std::vector<std::string> capability_lines(const Reply& reply) {
     std::vector<std::string> capabilities;
     for (const auto& line : reply.lines) {
         if (line.empty() || line.front() != '"') continue;  // the final OK line
         std::string entry;
         bool quoted = false;
+        bool escaped = false;  // RFC 5804 4: a backslash escapes '"' and itself inside a quoted string
         for (const char c : line) {
-            if (c == '"') {
+            if (escaped) {
+                entry += c;
+                escaped = false;
+            } else if (quoted && c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
                 quoted = !quoted;
                 if (!quoted) entry += ' ';
             } else if (quoted) {

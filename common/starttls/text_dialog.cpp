@@ -12,6 +12,9 @@ namespace {
 // No legitimate reply has more lines than this; an endless multi-line reply is an error, not a
 // reason to wait for the deadline.
 constexpr std::size_t max_reply_lines = 256;
+// ManageSieve literals (RFC 5804 4): no capability or status needs more, or more often per line.
+constexpr std::size_t max_sieve_literal = 4096;
+constexpr std::size_t max_sieve_literals = 8;
 
 DialogError protocol_error(std::string message) { return DialogError{DialogFailure::protocol_error, std::move(message), {}}; }
 
@@ -93,11 +96,63 @@ Expected<Reply, DialogError> read_imap(net::LineReader& reader, const net::Deadl
     return unexpected(protocol_error("IMAP reply goes on for more than " + std::to_string(max_reply_lines) + " lines"));
 }
 
+// RFC 5804 4: a string may be a literal, "{N}" (or the client form "{N+}") ending the line, then
+// exactly N octets, then the rest of the line. The literal's number, when the line ends in one.
+std::optional<std::size_t> sieve_literal(std::string_view line, std::size_t& marker) {
+    if (line.empty() || line.back() != '}') return std::nullopt;
+    const auto open = line.rfind('{');
+    if (open == std::string_view::npos) return std::nullopt;
+    std::string_view number = line.substr(open + 1, line.size() - open - 2);
+    if (!number.empty() && number.back() == '+') number.remove_suffix(1);
+    if (number.empty() || number.size() > 9) return std::nullopt;
+    std::size_t value = 0;
+    for (const char c : number) {
+        if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+        value = value * 10 + static_cast<std::size_t>(c - '0');
+    }
+    marker = open;
+    return value;
+}
+
+// A literal's octets as a quoted string (RFC 5804 4: '"' and '\' escaped), so that one line
+// holds the whole capability or status.
+std::string sieve_quoted(std::string_view octets) {
+    std::string out = "\"";
+    for (const char c : octets) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + '"';
+}
+
+// One ManageSieve line with every literal in it read and folded in as a quoted string.
+Expected<std::string, DialogError> read_sieve_line(net::LineReader& reader, const net::Deadline& deadline) {
+    auto first = reader.read_line(deadline);
+    if (!first) return unexpected(dialog_error(first.error()));
+    std::string line = std::move(*first);
+    for (std::size_t literals = 0;; ++literals) {
+        std::size_t marker = 0;
+        const auto size = sieve_literal(line, marker);
+        if (!size) return line;
+        if (literals == max_sieve_literals)
+            return unexpected(protocol_error("ManageSieve line with more than " + std::to_string(max_sieve_literals) + " literals"));
+        if (*size > max_sieve_literal)
+            return unexpected(protocol_error("ManageSieve literal of " + std::to_string(*size) + " bytes"));
+        auto octets = reader.read_exact(*size, deadline);
+        if (!octets) return unexpected(dialog_error(octets.error()));
+        auto rest = reader.read_line(deadline);
+        if (!rest) return unexpected(dialog_error(rest.error()));
+        line.resize(marker);
+        line += sieve_quoted(std::string_view(reinterpret_cast<const char*>(octets->data()), octets->size()));
+        line += *rest;
+    }
+}
+
 Expected<Reply, DialogError> read_sieve(net::LineReader& reader, const net::Deadline& deadline) {
     Reply reply;
     while (reply.lines.size() < max_reply_lines) {
-        auto next = reader.read_line(deadline);
-        if (!next) return unexpected(dialog_error(next.error()));
+        auto next = read_sieve_line(reader, deadline);
+        if (!next) return unexpected(std::move(next.error()));
         const std::string& line = *next;
         const auto status = upper(line.substr(0, line.find_first_of(" (")));
         if (status == "OK" || status == "NO" || status == "BYE") {
@@ -159,18 +214,6 @@ Expected<Reply, DialogError> read_irc(net::LineReader& reader, const net::Deadli
         }
     }
     return unexpected(protocol_error("no answer among " + std::to_string(max_reply_lines) + " IRC lines"));
-}
-
-Expected<std::vector<std::string>, DialogError> read_data_block(net::LineReader& reader, const net::Deadline& deadline) {
-    std::vector<std::string> lines;
-    while (lines.size() < max_reply_lines) {
-        auto next = reader.read_line(deadline);
-        if (!next) return unexpected(dialog_error(next.error()));
-        if (*next == ".") return lines;
-        // RFC 1939 3 / RFC 3977 3.1.1: a leading "." is doubled ("dot-stuffing").
-        lines.push_back(next->rfind("..", 0) == 0 ? next->substr(1) : *next);
-    }
-    return unexpected(protocol_error("data block goes on for more than " + std::to_string(max_reply_lines) + " lines"));
 }
 
 std::string expand(const std::string& command, const DialogOptions& options) {
@@ -276,6 +319,18 @@ Expected<Reply, DialogError> read_reply(net::LineReader& reader, Grammar grammar
         case Grammar::irc: return read_irc(reader, deadline, irc_wait_for);
     }
     return unexpected(protocol_error("unknown grammar"));
+}
+
+Expected<std::vector<std::string>, DialogError> read_data_block(net::LineReader& reader, const net::Deadline& deadline) {
+    std::vector<std::string> lines;
+    while (lines.size() < max_reply_lines) {
+        auto next = reader.read_line(deadline);
+        if (!next) return unexpected(dialog_error(next.error()));
+        if (*next == ".") return lines;
+        // RFC 1939 3 / RFC 3977 3.1.1: a leading "." is doubled ("dot-stuffing").
+        lines.push_back(next->rfind("..", 0) == 0 ? next->substr(1) : *next);
+    }
+    return unexpected(protocol_error("data block goes on for more than " + std::to_string(max_reply_lines) + " lines"));
 }
 
 std::optional<std::string> sasl_entry_login(const std::vector<std::string>& entries, std::string_view word,

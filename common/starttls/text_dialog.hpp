@@ -18,7 +18,7 @@ enum class Grammar {
     numeric,  // "250-first" ... "250 last" (SMTP, LMTP, NNTP; FTP's free-form middle lines too)
     pop3,     // "+OK ..." / "-ERR ..."
     imap,     // untagged "* ..." lines, then "<tag> OK|NO|BAD ..."
-    sieve,    // capability lines, then OK / NO / BYE (RFC 5804)
+    sieve,    // capability lines, then OK / NO / BYE (RFC 5804); literals folded in as quoted strings
     irc,      // ":server 670 nick :..." among NOTICE lines (IRCv3 STARTTLS)
 };
 
@@ -67,6 +67,11 @@ struct TextDialog {
 // Reads one reply in `grammar` (the tag is used by IMAP, the wait-for word by IRC).
 Expected<Reply, DialogError> read_reply(net::LineReader& reader, Grammar grammar, const net::Deadline& deadline,
                                         std::string_view tag = "", std::string_view irc_wait_for = "");
+
+// The dot-terminated block that follows a successful POP3 CAPA or NNTP CAPABILITIES reply, its
+// lines with dot-stuffing undone (RFC 1939 3, RFC 3977 3.1.1); at most 256 lines. Public for
+// tests/fuzz/fuzz_line_reader.cpp.
+Expected<std::vector<std::string>, DialogError> read_data_block(net::LineReader& reader, const net::Deadline& deadline);
 
 // The plaintext steps over `channel`: the STARTTLS step's command goes out through
 // send_starttls(), its successful reply is the go-ahead.

@@ -1,5 +1,7 @@
 // XMPP client and server streams (RFC 6120 5.4.2): open a stream, read <stream:features>, send
 // <starttls/>, expect <proceed/>. After TLS the stream restarts and features are read again.
+#include <span>
+
 #include "net/resolve.hpp"
 #include "starttls/binary_dialogs.hpp"
 #include "starttls/sasl.hpp"
@@ -32,6 +34,18 @@ std::string stream_header(bool server, const std::string& domain) {
            "' xmlns:stream='http://etherx.jabber.org/streams' to='" + xml_escape(domain) + "' version='1.0'>";
 }
 
+// The scanner's error as the dialog's. RFC 6120 11.1: on restricted XML (a DTD, a comment, a
+// processing instruction, an entity reference) the receiving entity closes the stream with a
+// <restricted-xml/> stream error; it is sent on a best-effort basis, the dialog fails either way.
+DialogError scanner_failure(const XmlScanner& scanner, net::LineReader& reader, const net::Deadline& deadline) {
+    if (scanner.restricted()) {
+        constexpr std::string_view close = "<stream:error><restricted-xml xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                                           "</stream:error></stream:stream>";
+        (void)reader.stream().write_all(std::span(reinterpret_cast<const unsigned char*>(close.data()), close.size()), deadline);
+    }
+    return DialogError{DialogFailure::protocol_error, scanner.error(), {}};
+}
+
 // Reads events until `done` says the wanted one has arrived.
 template <class Until>
 Expected<Done, DialogError> read_events(XmlScanner& scanner, net::LineReader& reader, const net::Deadline& deadline,
@@ -62,10 +76,10 @@ Expected<Done, DialogError> read_events(XmlScanner& scanner, net::LineReader& re
             }
             if (done(*event)) return Done{};
         }
-        if (!scanner.error().empty()) return unexpected(DialogError{DialogFailure::protocol_error, scanner.error(), {}});
+        if (!scanner.error().empty()) return unexpected(scanner_failure(scanner, reader, deadline));
         auto bytes = reader.read_available(deadline);
         if (!bytes) return in_stream_error ? stream_error("") : unexpected(dialog_error(bytes.error()));
-        if (!scanner.feed(*bytes)) return unexpected(DialogError{DialogFailure::protocol_error, scanner.error(), {}});
+        if (!scanner.feed(*bytes)) return unexpected(scanner_failure(scanner, reader, deadline));
     }
 }
 

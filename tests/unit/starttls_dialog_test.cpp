@@ -299,3 +299,120 @@ BOOST_AUTO_TEST_CASE(ldap_start_tls_response_name_is_parsed_and_the_upgrade_goes
     BOOST_TEST(parsed->response_name.value_or("") == "1.3.6.1.4.1.1466.20037");
     BOOST_TEST(run(Protocol::ldap, {message}).result.has_value());
 }
+
+namespace {
+
+std::string mysql_packet(const std::string& payload) {
+    return std::string(1, static_cast<char>(payload.size() & 0xFFu)) + std::string(1, static_cast<char>(payload.size() >> 8u)) +
+           std::string(2, '\0') + payload;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(mysql_malformed_greeting_is_a_protocol_error_not_a_refusal) {
+    // The hostile corpus's greeting whose version string never ends: it used to read "STARTTLS
+    // refused: MySQL greeting: string without its terminating NUL".
+    const auto unterminated = run(Protocol::mysql, {mysql_packet("\x0a" + std::string(300, '5'))});
+    BOOST_TEST((failure(unterminated) == DialogFailure::protocol_error));
+    BOOST_TEST(unterminated.result.error().message == "malformed MySQL greeting: the server version lacks its terminating NUL");
+    BOOST_TEST(unterminated.written.empty());
+    const auto truncated = run(Protocol::mysql, {mysql_packet("\x0a" "5.7" + std::string(1, '\0') + std::string("\x01\x00", 2))});
+    BOOST_TEST((failure(truncated) == DialogFailure::protocol_error));
+    BOOST_TEST(truncated.result.error().message == "malformed MySQL greeting: expected 4 bytes, 2 left");
+    const auto other_version = run(Protocol::mysql, {mysql_packet("\x09" "3.22" + std::string(1, '\0'))});
+    BOOST_TEST((failure(other_version) == DialogFailure::protocol_error));
+    BOOST_TEST(other_version.result.error().message == "MySQL greeting of protocol version 9, not 10");
+    const auto short_err = run(Protocol::mysql, {mysql_packet("\xff\x6a")});
+    BOOST_TEST((failure(short_err) == DialogFailure::protocol_error));
+    BOOST_TEST(short_err.result.error().message == "malformed MySQL ERR packet: expected 2 bytes, 1 left");
+}
+
+BOOST_AUTO_TEST_CASE(mysql_err_packet_in_place_of_the_greeting_is_a_refusal) {
+    // MariaDB turning away a host before the handshake: no SQL state (no CLIENT_PROTOCOL_41 yet).
+    const auto host = run(Protocol::mysql, {mysql_packet("\xff\x6a\x04Host '10.0.0.9' is not allowed to connect to this MariaDB server")});
+    BOOST_TEST((failure(host) == DialogFailure::refused));
+    BOOST_TEST(host.result.error().message == "MySQL error 1130: Host '10.0.0.9' is not allowed to connect to this MariaDB server");
+    const auto busy = run(Protocol::mysql, {mysql_packet("\xff\x10\x04#08004Too many connections")});
+    BOOST_TEST((failure(busy) == DialogFailure::refused));
+    BOOST_TEST(busy.result.error().message == "MySQL error 1040 (SQLSTATE 08004): Too many connections");
+}
+
+namespace {
+
+const std::string xmpp_server_header =
+    "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='x' from='example.test' "
+    "version='1.0'>";
+const std::string xmpp_starttls_features =
+    "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>";
+const std::string restricted_xml_stream_error =
+    "<stream:error><restricted-xml xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(xmpp_xml_declaration_at_the_start_character_references_and_cdata_are_read) {
+    const auto outcome = run(Protocol::xmpp, {"<?xml version='1.0' encoding='UTF-8'?>\n" + xmpp_server_header,
+                                              "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+                                              "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>&#80;LAIN</mechanism>"
+                                              "<mechanism><![CDATA[SCRAM-SHA-1]]></mechanism></mechanisms></stream:features>",
+                                              "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST((outcome.result->capabilities == std::vector<std::string>{"starttls", "mechanisms PLAIN SCRAM-SHA-1"}));
+    BOOST_TEST(outcome.result->plaintext_login.value_or("") == "SASL PLAIN offered before STARTTLS");
+}
+
+BOOST_AUTO_TEST_CASE(xmpp_dtd_is_restricted_xml_and_closes_the_stream_with_restricted_xml) {
+    // RFC 6120 11.1, the hostile corpus's billion laughs: refused at "<!DOCTYPE", even when it
+    // arrives in pieces and before its '>'; nothing is expanded, <starttls/> is never sent.
+    const auto outcome = run(Protocol::xmpp, {"<?xml version='1.0'?><!DOC", "TYPE stream:stream [<!ENTITY lol0 'lol'>"});
+    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+    BOOST_TEST(outcome.result.error().message == "XMPP server sent a DTD (RFC 6120 11.1 restricted XML)");
+    BOOST_TEST(outcome.written.find("<starttls") == std::string::npos);
+    BOOST_TEST(outcome.written.ends_with(restricted_xml_stream_error));
+}
+
+BOOST_AUTO_TEST_CASE(xmpp_comment_processing_instruction_and_entity_declaration_are_restricted_xml) {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"<!-- hello -->", "XMPP server sent an XML comment (RFC 6120 11.1 restricted XML)"},
+        {"<?xml-stylesheet href='x'?>", "XMPP server sent a processing instruction (RFC 6120 11.1 restricted XML)"},
+        {"<?xml version='1.0'?>",
+         "XMPP server sent a processing instruction (an XML declaration inside the stream) (RFC 6120 11.1 restricted XML)"},
+        {"<!ENTITY offer 'x'>", "XMPP server sent a DTD declaration (<!ENTITY>) (RFC 6120 11.1 restricted XML)"},
+        {"<stream:features>&offer;", "XMPP server sent the entity reference &offer; (RFC 6120 11.1 restricted XML)"},
+        {"<stream:features><starttls xmlns='&ns;'/>", "XMPP server sent the entity reference &ns; (RFC 6120 11.1 restricted XML)"},
+    };
+    for (const auto& [sent, message] : cases) {
+        const auto outcome = run(Protocol::xmpp, {xmpp_server_header + sent + "<x/>"});
+        BOOST_TEST_REQUIRE(!outcome.result.has_value(), sent);
+        BOOST_TEST((outcome.result.error().kind == DialogFailure::protocol_error), sent);
+        BOOST_TEST(outcome.result.error().message == message);
+        BOOST_TEST(outcome.written.ends_with(restricted_xml_stream_error), sent);
+    }
+    // Malformed XML is a protocol error too, without the restricted-xml stream error.
+    const auto malformed = run(Protocol::xmpp, {xmpp_server_header + "<!doctype x>"});
+    BOOST_TEST((failure(malformed) == DialogFailure::protocol_error));
+    BOOST_TEST(malformed.result.error().message == "malformed XML: '<!' opens neither a CDATA section nor a comment nor a DTD");
+    BOOST_TEST(!malformed.written.ends_with(restricted_xml_stream_error));
+}
+
+BOOST_AUTO_TEST_CASE(xmpp_restricted_xml_after_starttls_is_a_failure_too) {
+    const auto outcome = run(Protocol::xmpp, {xmpp_server_header, xmpp_starttls_features, "<!--x--><proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"});
+    BOOST_TEST((failure(outcome) == DialogFailure::protocol_error));
+    BOOST_TEST(outcome.result.error().message == "XMPP server sent an XML comment (RFC 6120 11.1 restricted XML)");
+}
+
+BOOST_AUTO_TEST_CASE(sieve_literals_are_read_whole_and_folded_into_the_line) {
+    // RFC 5804 4: any string may be a literal "{N}" CRLF and N octets; the capability name, its
+    // value, and the greeting's OK text here.
+    const auto outcome = run(Protocol::sieve, {"\"IMPLEMENTATION\" {13}\r\nCyrus \"sieve\"\r\n{4}\r\nSASL {11}\r\nPLAIN LOGIN\r\n",
+                                               "\"STARTTLS\"\r\nOK {5}\r\nready\r\n", "OK \"Begin TLS\"\r\n"});
+    BOOST_REQUIRE(outcome.result.has_value());
+    BOOST_TEST((outcome.result->capabilities ==
+                std::vector<std::string>{"IMPLEMENTATION Cyrus \"sieve\"", "SASL PLAIN LOGIN", "STARTTLS"}));
+    BOOST_TEST(outcome.result->plaintext_login.value_or("") == "SASL PLAIN LOGIN advertised before STARTTLS");
+    // A NO with its reason as a literal: refused, and the reason is read whole.
+    const auto refused = run(Protocol::sieve, {"\"STARTTLS\"\r\nOK\r\n", "NO {13}\r\nTLS is broken\r\n"});
+    BOOST_TEST((failure(refused) == DialogFailure::refused));
+    BOOST_TEST(refused.result.error().message == "NO \"TLS is broken\"");
+    // A literal larger than any capability is a protocol error, not a wait.
+    BOOST_TEST((failure(run(Protocol::sieve, {"\"SIEVE\" {99999}\r\n"})) == DialogFailure::protocol_error));
+}
