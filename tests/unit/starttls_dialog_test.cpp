@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dialog_run.hpp"
 #include "memory_stream.hpp"
 #include "starttls/binary_dialogs.hpp"
 #include "starttls/dialog.hpp"
@@ -20,20 +21,8 @@ using starttls::Protocol;
 
 namespace {
 
-struct Outcome {
-    Expected<starttls::DialogResult, starttls::DialogError> result;
-    std::string written;
-};
-
-Outcome run(Protocol protocol, std::vector<std::string> server) {
-    test::MemoryStream stream(std::move(server));
-    net::LineReader reader(stream, net::ReaderLimits{512, 16 * 1024});
-    starttls::DialogOptions options;
-    options.ehlo_name = "client.example";
-    options.xmpp_domain = "example.test";
-    auto result = starttls::upgrade(protocol, reader, options, net::Deadline::after(2s));
-    return Outcome{std::move(result), stream.written};
-}
+using test::Outcome;
+using test::run;
 
 DialogFailure failure(const Outcome& outcome) {
     BOOST_REQUIRE(!outcome.result.has_value());

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dialog_run.hpp"
 #include "memory_stream.hpp"
 #include "starttls/dialog.hpp"
 #include "starttls/dialog_channel.hpp"
@@ -30,20 +31,8 @@ std::string why(const Expected<starttls::DialogResult, starttls::DialogError>& r
     return result.has_value() ? std::string() : result.error().message;
 }
 
-struct Outcome {
-    Expected<starttls::DialogResult, starttls::DialogError> result;
-    std::string written;
-};
-
-Outcome run(Protocol protocol, std::vector<std::string> server) {
-    test::MemoryStream stream(std::move(server));
-    net::LineReader reader(stream, net::ReaderLimits{512, 16 * 1024});
-    starttls::DialogOptions options;
-    options.ehlo_name = "client.example";
-    options.xmpp_domain = "example.test";
-    auto result = starttls::upgrade(protocol, reader, options, net::Deadline::after(2s));
-    return Outcome{std::move(result), stream.written};
-}
+using test::Outcome;
+using test::run;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
