@@ -169,25 +169,23 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
             if (auto ready = socket.wait(wait_for, deadline); !ready) return unexpected(timed_out(ssl, socket));
             continue;
         }
-        if (reason == SSL_ERROR_ZERO_RETURN) {
-            if (ended_after_certificate_request("a close")) break;
-            return unexpected(TlsError{TlsErrorKind::closed, peer_closed_message(socket)});
-        }
+        // The peer closed: a close_notify, a reset, or (OpenSSL 3) an SSL error "unexpected eof
+        // while reading" for a close without close_notify, rather than SSL_ERROR_SYSCALL.
+        bool peer_closed = reason == SSL_ERROR_ZERO_RETURN;
         if (reason == SSL_ERROR_SYSCALL) {
             const int saved = errno;
             const std::string queued = drain_openssl_errors("");
-            if (saved == 0 || saved == ECONNRESET || saved == EPIPE) {
-                if (ended_after_certificate_request("a close")) break;
-                return unexpected(TlsError{TlsErrorKind::closed, peer_closed_message(socket)});
-            }
-            return unexpected(TlsError{TlsErrorKind::io_error, "TLS handshake with " + socket.peer_text + ": " +
-                                                                   (queued.empty() ? std::strerror(saved) : queued)});
+            if (saved != 0 && saved != ECONNRESET && saved != EPIPE)
+                return unexpected(TlsError{TlsErrorKind::io_error, "TLS handshake with " + socket.peer_text + ": " +
+                                                                       (queued.empty() ? std::strerror(saved) : queued)});
+            peer_closed = true;
         }
-        // OpenSSL 3 reports a peer that closed mid-handshake without close_notify as an SSL error
-        // ("unexpected eof while reading") rather than SSL_ERROR_SYSCALL: the same close.
         const unsigned long last = ERR_peek_last_error();
         if (ERR_GET_LIB(last) == ERR_LIB_SSL && ERR_GET_REASON(last) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
             ERR_clear_error();
+            peer_closed = true;
+        }
+        if (peer_closed) {
             if (ended_after_certificate_request("a close")) break;
             return unexpected(TlsError{TlsErrorKind::closed, peer_closed_message(socket)});
         }
