@@ -10,6 +10,7 @@
 #include "plugin/options.hpp"
 #include "plugin/report.hpp"
 #include "plugin/run.hpp"
+#include "runner/addresses.hpp"
 #include "runner/connection.hpp"
 #include "starttls/dialog.hpp"
 #include "starttls/protocol.hpp"
@@ -42,6 +43,62 @@ std::string joined(const std::vector<std::string>& items) {
     return out.empty() ? "none" : out;
 }
 
+// One address: the dialog, the upgrade, and what the server showed before and after TLS.
+plugin::Report check_address(const plugin::ConnectionOptions& connection, starttls::Protocol protocol,
+                             plugin::State plaintext_state, const runner::AddressTarget& target,
+                             const net::Deadline& deadline) {
+    const std::string name(starttls::info(protocol).name);
+    plugin::Report report(std::string(identity.prefix));
+    const std::string where = name + " on " + target.where + ":";
+    report.set_context(where);
+
+    auto opened = runner::open_tls(connection, protocol, target.endpoints, deadline);
+    if (!opened) {
+        const auto& failure = opened.error();
+        report.add(failure.state, failure.detail);
+        if (failure.dialog_failure == starttls::DialogFailure::not_offered) {
+            report.add_detail("capabilities before TLS: " + joined(failure.capabilities));
+            report.add_detail("a service that stops offering STARTTLS makes \"TLS if available\" clients send "
+                              "passwords in plaintext; a man in the middle causes exactly this");
+        }
+        return report;
+    }
+    auto& link = *opened;
+    const auto& dialog = *link.dialog;
+    // The upgrade worked: say so first, whatever else is found.
+    report.set_context(where + " STARTTLS offered, " + link.session.protocol + " " + link.session.cipher, "; ");
+    if (target.endpoints.size() > 1) report.add_detail("address " + link.endpoint.text + ", the first to accept");
+    if (!dialog.greeting.empty()) report.add_detail("greeting: " + dialog.greeting);
+    report.add_detail("capabilities before TLS: " + joined(dialog.capabilities));
+    if (!dialog.plaintext_login_visible) {
+        report.add_detail("plaintext login before TLS: not visible without credentials for " + name);
+    } else if (dialog.plaintext_login) {
+        report.add(plaintext_state, "plaintext login possible before TLS: " + *dialog.plaintext_login);
+    } else {
+        report.add_detail("no plaintext login before TLS");
+    }
+
+    runner::report_client_certificate_request(report, link.session, connection);
+
+    // Where the protocol requires it, ask again over TLS and show what changed (-v).
+    if (link.session.completed) {
+        tls::TlsStream stream(link.session, link.socket);
+        net::LineReader secure(stream);
+        auto after =
+            starttls::capabilities_after_tls(protocol, secure, runner::dialog_options_from(connection), deadline);
+        if (after) {
+            if (!after->empty()) report.add_detail("capabilities after TLS: " + joined(*after));
+        } else {
+            report.add_detail("capabilities after TLS not read: " + after.error().message);
+        }
+    }
+    link.session.close();
+
+    report.add_perfdata(plugin::seconds_perfdata("time_banner", dialog.greeting_at - link.connected_at));
+    report.add_perfdata(plugin::seconds_perfdata("time_starttls", dialog.upgrade_at - dialog.greeting_at));
+    report.add_perfdata(plugin::seconds_perfdata("time_handshake", link.handshake_done_at - dialog.upgrade_at));
+    return report;
+}
 
 plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto started = std::chrono::steady_clock::now();
@@ -71,55 +128,19 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     const std::string name(starttls::info(protocol).name);
     const auto deadline = runner::deadline_from(connection);
 
-    plugin::Report report(std::string(identity.prefix));
-    const std::string where = name + " on " + runner::target_from(connection).display() + ":";
-    report.set_context(where);
     const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
-
-    auto opened = runner::open_tls(connection, protocol, deadline);
-    if (!opened) {
-        const auto& failure = opened.error();
-        report.add(failure.state, failure.detail);
-        if (failure.dialog_failure == starttls::DialogFailure::not_offered) {
-            report.add_detail("capabilities before TLS: " + joined(failure.capabilities));
-            report.add_detail("a service that stops offering STARTTLS makes \"TLS if available\" clients send "
-                              "passwords in plaintext; a man in the middle causes exactly this");
-        }
+    auto plan = runner::plan_addresses(connection, deadline);
+    if (!plan) {
+        plugin::Report report(std::string(identity.prefix));
+        report.set_context(name + " on " + runner::target_from(connection).display() + ":");
+        report.add(plan.error().state, plan.error().message);
         return finish(report);
     }
-    auto& link = *opened;
-    const auto& dialog = *link.dialog;
-    // The upgrade worked: say so first, whatever else is found.
-    report.set_context(where + " STARTTLS offered, " + link.session.protocol + " " + link.session.cipher, "; ");
-    if (!dialog.greeting.empty()) report.add_detail("greeting: " + dialog.greeting);
-    report.add_detail("capabilities before TLS: " + joined(dialog.capabilities));
-    if (!dialog.plaintext_login_visible) {
-        report.add_detail("plaintext login before TLS: not visible without credentials for " + name);
-    } else if (dialog.plaintext_login) {
-        report.add(*plaintext_state, "plaintext login possible before TLS: " + *dialog.plaintext_login);
-    } else {
-        report.add_detail("no plaintext login before TLS");
-    }
-
-    runner::report_client_certificate_request(report, link.session, connection);
-
-    // Where the protocol requires it, ask again over TLS and show what changed (-v).
-    if (link.session.completed) {
-        tls::TlsStream stream(link.session, link.socket);
-        net::LineReader secure(stream);
-        auto after =
-            starttls::capabilities_after_tls(protocol, secure, runner::dialog_options_from(connection), deadline);
-        if (after) {
-            if (!after->empty()) report.add_detail("capabilities after TLS: " + joined(*after));
-        } else {
-            report.add_detail("capabilities after TLS not read: " + after.error().message);
-        }
-    }
-    link.session.close();
-
-    report.add_perfdata(plugin::seconds_perfdata("time_banner", dialog.greeting_at - link.connected_at));
-    report.add_perfdata(plugin::seconds_perfdata("time_starttls", dialog.upgrade_at - dialog.greeting_at));
-    report.add_perfdata(plugin::seconds_perfdata("time_handshake", link.handshake_done_at - dialog.upgrade_at));
+    auto reports = runner::check_addresses(*plan, connection, [&](std::size_t, const runner::AddressTarget& target) {
+        return check_address(connection, protocol, *plaintext_state, target, deadline);
+    });
+    auto report = runner::combine_addresses(std::string(identity.prefix), *plan, std::move(reports), {},
+                                            connection.verbosity);
     return finish(report);
 }
 

@@ -11,8 +11,10 @@
 #include "plugin/options.hpp"
 #include "plugin/report.hpp"
 #include "plugin/run.hpp"
+#include "runner/addresses.hpp"
 #include "runner/certificate_judgement.hpp"
 #include "runner/connection.hpp"
+#include "tls/certificate.hpp"
 #include "tls/certificate_file.hpp"
 
 namespace po = boost::program_options;
@@ -110,7 +112,8 @@ Expected<Config, ConfigError> read_config(const po::variables_map& values, const
     if (config.password_file && !config.file) return unexpected(ConfigError{"--password-file goes with --file"});
     if (config.file) {
         for (const char* network :
-             {"hostname", "address", "port", "sni", "starttls", "ipv4", "ipv6", "client-cert", "client-key"}) {
+             {"hostname", "address", "port", "sni", "starttls", "ipv4", "ipv6", "client-cert", "client-key",
+              "addresses", "max-addresses"}) {
             if (values.count(network) && !values[network].defaulted())
                 return unexpected(ConfigError{std::string("--file reads a certificate file: --") + network +
                                               " does not apply (use --name for the name to match)"});
@@ -154,6 +157,35 @@ plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono
     return plugin::finish_report(report, started, verbosity);
 }
 
+// One address: connect (Happy Eyeballs when there are several endpoints), handshake, judge.
+plugin::Report check_address(const Config& config, const plugin::ConnectionOptions& connection,
+                             std::optional<starttls::Protocol> protocol, const runner::AddressTarget& target,
+                             const net::Deadline& deadline, std::optional<runner::ServedLeaf>& leaf) {
+    plugin::Report report(std::string(identity.prefix));
+    report.set_context(target.where);
+    auto opened = runner::open_tls(connection, protocol, target.endpoints, deadline);
+    if (!opened) {
+        report.add(opened.error().state, opened.error().message);
+        return report;
+    }
+    tls::TlsSession& session = opened->session;
+    session.close();
+    if (target.endpoints.size() > 1) report.add_detail("address " + opened->endpoint.text + ", the first to accept");
+    if (protocol) report.add_detail("via STARTTLS (" + std::string(starttls::info(*protocol).name) + ")");
+    report.add_detail("negotiated " + session.protocol + " " + session.cipher);
+    runner::report_client_certificate_request(report, session, connection);
+
+    if (!session.peer_chain.empty())
+        leaf = runner::ServedLeaf{target.where, tls::describe_certificate(session.peer_chain.front().get())};
+    const auto key_use =
+        session.server_signed_key_exchange ? runner::KeyUse::signed_key_exchange : runner::KeyUse::rsa_key_exchange;
+    if (auto judged = runner::judge_certificates(report, session.peer_chain, config.policy, key_use, std::time(nullptr));
+        !judged) {
+        report.add(State::unknown, judged.error());
+    }
+    return report;
+}
+
 plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto started = std::chrono::steady_clock::now();
     auto options = certificate_options();
@@ -170,28 +202,29 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto protocol = runner::starttls_protocol(connection);
     if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
     const auto deadline = runner::deadline_from(connection);
-
-    plugin::Report report(std::string(identity.prefix));
-    report.set_context(runner::target_from(connection).display());
     const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
 
-    auto opened = runner::open_tls(connection, *protocol, deadline);
-    if (!opened) {
-        report.add(opened.error().state, opened.error().message);
+    auto plan = runner::plan_addresses(connection, deadline);
+    if (!plan) {
+        plugin::Report report(std::string(identity.prefix));
+        report.set_context(runner::target_from(connection).display());
+        report.add(plan.error().state, plan.error().message);
         return finish(report);
     }
-    tls::TlsSession& session = opened->session;
-    session.close();
-    if (*protocol) report.add_detail("via STARTTLS (" + std::string(starttls::info(**protocol).name) + ")");
-    report.add_detail("negotiated " + session.protocol + " " + session.cipher);
-    runner::report_client_certificate_request(report, session, connection);
-
-    const auto key_use =
-        session.server_signed_key_exchange ? runner::KeyUse::signed_key_exchange : runner::KeyUse::rsa_key_exchange;
-    if (auto judged = runner::judge_certificates(report, session.peer_chain, config.policy, key_use, std::time(nullptr));
-        !judged) {
-        report.add(State::unknown, judged.error());
+    std::vector<std::optional<runner::ServedLeaf>> leaves(plan->endpoints.size());
+    auto reports = runner::check_addresses(*plan, connection, [&](std::size_t i, const runner::AddressTarget& target) {
+        return check_address(config, connection, *protocol, target, deadline, leaves[i]);
+    });
+    std::vector<plugin::Finding> across;
+    if (plan->each) {
+        std::vector<runner::ServedLeaf> served;
+        for (auto& leaf : leaves) {
+            if (leaf) served.push_back(std::move(*leaf));
+        }
+        if (auto disagreement = runner::judge_agreement(plan->name, served)) across.push_back(std::move(*disagreement));
     }
+    auto report = runner::combine_addresses(std::string(identity.prefix), *plan, std::move(reports), across,
+                                            connection.verbosity);
     return finish(report);
 }
 

@@ -11,6 +11,8 @@
 #include "plugin/options.hpp"
 #include "plugin/report.hpp"
 #include "plugin/run.hpp"
+#include "net/connector.hpp"
+#include "runner/addresses.hpp"
 #include "runner/connection.hpp"
 #include "starttls/protocol.hpp"
 #include "tls/client_hello.hpp"
@@ -132,15 +134,10 @@ std::vector<tls::ProbeRequest> requests_for(const plugin::ConnectionOptions& con
     return requests;
 }
 
+// No probe got a TCP connection: nothing listens there, or the address does not answer.
 bool none_connected(const std::vector<tls::ProbeResult>& results) {
-    return std::all_of(results.begin(), results.end(),
-                       [](const tls::ProbeResult& r) { return r.connect_error.has_value(); });
+    return std::none_of(results.begin(), results.end(), [](const tls::ProbeResult& r) { return r.connected; });
 }
-
-struct ProbeRound {
-    const net::Endpoint* endpoint = nullptr;  // where the probes went
-    std::vector<tls::ProbeResult> results;
-};
 
 // Runs `requests` on one address: all under one poll() loop for implicit TLS, one thread per
 // probe when each must first go through the STARTTLS dialog.
@@ -152,15 +149,15 @@ struct Prober {
     std::vector<std::optional<runner::Failure>> dialog_failures;  // per probe, for the report
 
     std::vector<tls::ProbeResult> run(const net::Endpoint& endpoint, const std::vector<tls::ProbeRequest>& requests,
-                                      const net::Deadline& deadline) {
-        auto results = protocol ? run_with_dialog(endpoint, requests, deadline)
-                                : tls::run_probes(endpoint, requests, deadline, max_connections);
+                                      const net::Deadline& deadline, std::optional<net::Socket> connected = std::nullopt) {
+        auto results = protocol ? run_with_dialog(endpoint, requests, deadline, std::move(connected))
+                                : tls::run_probes(endpoint, requests, deadline, max_connections, std::move(connected));
         for (const auto& result : results) connections_opened += result.connections;
         return results;
     }
 
     std::vector<tls::ProbeResult> run_with_dialog(const net::Endpoint& endpoint, const std::vector<tls::ProbeRequest>& requests,
-                                                  const net::Deadline& deadline) {
+                                                  const net::Deadline& deadline, std::optional<net::Socket> connected) {
         dialog_failures.assign(requests.size(), std::nullopt);
         return tls::run_probes_with_preamble(
             endpoint, requests,
@@ -170,21 +167,9 @@ struct Prober {
                 dialog_failures[probe] = dialog ? std::nullopt : std::optional(std::move(dialog.error()));
                 return dialog.has_value();
             },
-            deadline, max_connections);
+            deadline, max_connections, std::move(connected));
     }
 };
-
-// Probes on the first address; when every probe fails to connect there, on the next one.
-ProbeRound probe_all(Prober& prober, const std::vector<net::Endpoint>& endpoints,
-                     const std::vector<tls::ProbeRequest>& requests, const net::Deadline& deadline) {
-    ProbeRound round;
-    for (const auto& endpoint : endpoints) {
-        round.endpoint = &endpoint;
-        round.results = prober.run(endpoint, requests, deadline);
-        if (!none_connected(round.results)) break;
-    }
-    return round;
-}
 
 void judge_fallback(plugin::Report& report, Prober& prober, const net::Endpoint& endpoint,
                     const std::vector<tls::ProbeResult>& results, const net::Deadline& deadline) {
@@ -260,63 +245,66 @@ void judge_post_quantum(plugin::Report& report, const std::vector<tls::ProbeResu
     }
 }
 
-plugin::PluginOutput check(int argc, const char* const* argv) {
-    const auto started = std::chrono::steady_clock::now();
-    auto parsed = plugin::parse_command_line(identity, version_options(), argc, argv);
-    if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
-    const auto& command_line = std::get<plugin::CommandLine>(parsed);
-    const auto connection = runner::with_protocol_port(command_line.connection);
-    const auto config_or_error = read_config(command_line.values);
-    if (!config_or_error) return plugin::usage_error(identity, config_or_error.error()).output_of();
-    const auto protocol = runner::starttls_protocol(connection);
-    if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
-    const Config& config = *config_or_error;
-    const auto deadline = runner::deadline_from(connection);
-
+// One address: every version probed (over the first of several endpoints to accept a
+// connection, which the first probe then uses), then judged against the policy.
+plugin::Report check_address(const Config& config, const plugin::ConnectionOptions& connection,
+                             std::optional<starttls::Protocol> protocol, const runner::AddressTarget& target,
+                             const net::Deadline& deadline) {
     plugin::Report report(std::string(identity.prefix));
-    const std::string where = runner::target_from(connection).display();
+    const std::string& where = target.where;
     report.set_context(where);
-    // TCP connections the run opened, retries included: what a per-address limit counts.
+    // TCP connections the check opened, retries included: what a per-address limit counts.
     std::size_t connections_opened = 0;
-    const auto finish = [&](plugin::Report& done) {
+    Prober prober{connection, protocol, config.max_connections, connections_opened, {}};
+    const auto with_connections = [&]() -> plugin::Report {
         plugin::Perfdata connections;
         connections.label = "connections";
         connections.value = static_cast<double>(connections_opened);
         connections.decimals = 0;
-        done.add_perfdata(std::move(connections));
-        return plugin::finish_report(done, started, connection.verbosity);
+        report.add_perfdata(std::move(connections));
+        return std::move(report);
     };
 
-    auto endpoints = runner::resolve_target(connection, deadline);
-    if (!endpoints) {
-        report.add(endpoints.error().state, endpoints.error().message);
-        return finish(report);
+    std::optional<net::Socket> connected;
+    const net::Endpoint* chosen = &target.endpoints.front();
+    if (target.endpoints.size() > 1) {
+        auto first = net::connect_first(target.endpoints, deadline);
+        if (!first) {
+            report.add(runner::state_for(first.error(), connection), first.error().message);
+            return with_connections();
+        }
+        chosen = &target.endpoints[first->index];
+        connected = std::move(first->socket);
+        report.add_detail("address " + chosen->text + ", the first to accept");
     }
-    Prober prober{connection, *protocol, config.max_connections, connections_opened, {}};
-    const auto round = probe_all(prober, *endpoints, requests_for(connection), deadline);
-    const auto& results = round.results;
+    const net::Endpoint& endpoint = *chosen;
+    // The adopted connection counts as its probe's.
+    const auto results = prober.run(endpoint, requests_for(connection), deadline, std::move(connected));
 
     // STARTTLS failed on every probe: that is the finding (not offered is a downgrade).
     const bool every_dialog_failed = !prober.dialog_failures.empty() &&
         std::all_of(prober.dialog_failures.begin(), prober.dialog_failures.end(), [](const auto& f) { return f.has_value(); });
     if (every_dialog_failed) {
         report.add(prober.dialog_failures.front()->state, prober.dialog_failures.front()->message);
-        return finish(report);
+        return report;
     }
 
     // Nothing reached the service at all: one clear line, as the other plugins give.
     const bool all_timed_out =
         std::all_of(results.begin(), results.end(), [](const tls::ProbeResult& r) { return r.timed_out; });
     if (none_connected(results)) {
-        report.add(runner::state_for(*results.front().connect_error, connection), results.front().connect_error->message);
-        return finish(report);
+        const auto failed = std::find_if(results.begin(), results.end(),
+                                         [](const tls::ProbeResult& r) { return r.connect_error.has_value(); });
+        if (failed != results.end()) report.add(runner::state_for(*failed->connect_error, connection), failed->connect_error->message);
+        else report.add(connection.timeout_state, "no probe could connect to " + endpoint.text + " before the deadline");
+        return report;
     }
     if (all_timed_out) {
         report.add(connection.timeout_state, "no probe was answered within " +
                                                  std::to_string(static_cast<int>(connection.timeout_seconds + 0.5)) + " s");
         for (const auto& result : results)
             report.add_detail(std::string(tls::display_name(result.version)) + ": " + result.answer.detail);
-        return finish(report);
+        return report;
     }
 
     // No probe got a verdict and one got bytes that are not SSL/TLS at all (an HTML page, a mail
@@ -379,8 +367,38 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     if (!allowed_accepted && !allowed_unknown) report.add(State::critical, "accepts none of the allowed versions");
     report.set_context(where + (accepted_list.empty() ? " accepts no version" : " accepts " + accepted_list), "; ");
 
-    if (config.fallback_scsv) judge_fallback(report, prober, *round.endpoint, results, deadline);
+    if (config.fallback_scsv) judge_fallback(report, prober, endpoint, results, deadline);
     if (config.require_pq) judge_post_quantum(report, results);
+    return with_connections();
+}
+
+plugin::PluginOutput check(int argc, const char* const* argv) {
+    const auto started = std::chrono::steady_clock::now();
+    auto parsed = plugin::parse_command_line(identity, version_options(), argc, argv);
+    if (auto* early = std::get_if<plugin::EarlyExit>(&parsed)) return early->output_of();
+    const auto& command_line = std::get<plugin::CommandLine>(parsed);
+    const auto connection = runner::with_protocol_port(command_line.connection);
+    const auto config_or_error = read_config(command_line.values);
+    if (!config_or_error) return plugin::usage_error(identity, config_or_error.error()).output_of();
+    const auto protocol = runner::starttls_protocol(connection);
+    if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
+    const Config& config = *config_or_error;
+    const auto deadline = runner::deadline_from(connection);
+    const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
+
+    auto plan = runner::plan_addresses(connection, deadline);
+    if (!plan) {
+        plugin::Report report(std::string(identity.prefix));
+        report.set_context(runner::target_from(connection).display());
+        report.add(plan.error().state, plan.error().message);
+        return finish(report);
+    }
+    // The connection bound of the probes applies per address: each address is its own daemon.
+    auto reports = runner::check_addresses(*plan, connection, [&](std::size_t, const runner::AddressTarget& target) {
+        return check_address(config, connection, *protocol, target, deadline);
+    });
+    auto report = runner::combine_addresses(std::string(identity.prefix), *plan, std::move(reports), {},
+                                            connection.verbosity);
     return finish(report);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace tls_checks::net {
 
@@ -19,5 +20,8 @@ struct NetError {
     NetErrorKind kind;
     std::string message;  // says what and where: "connect to 127.0.0.1:443: Connection refused"
 };
+
+// A failed system call on a socket: "<what> <peer>: <strerror>", its kind from errno.
+NetError errno_error(std::string_view what, const std::string& peer, int error);
 
 }  // namespace tls_checks::net

@@ -1,8 +1,6 @@
 #include "net/socket.hpp"
 
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,27 +10,6 @@
 
 namespace tls_checks::net {
 
-namespace {
-
-NetErrorKind kind_of_errno(int error) noexcept {
-    switch (error) {
-        case ECONNREFUSED: return NetErrorKind::refused;
-        case ENETUNREACH:
-        case EHOSTUNREACH:
-        case ENETDOWN:
-        case EHOSTDOWN: return NetErrorKind::unreachable;
-        case ETIMEDOUT: return NetErrorKind::timed_out;
-        case ECONNRESET:
-        case EPIPE: return NetErrorKind::closed;
-        default: return NetErrorKind::io_error;
-    }
-}
-
-NetError errno_error(std::string_view what, const std::string& peer, int error) {
-    return NetError{kind_of_errno(error), std::string(what) + " " + peer + ": " + std::strerror(error)};
-}
-
-}  // namespace
 
 Socket& Socket::operator=(Socket&& other) noexcept {
     if (this != &other) {
@@ -105,48 +82,6 @@ Expected<Done, NetError> Socket::write_all(std::span<const unsigned char> bytes,
         }
     }
     return Done{};
-}
-
-Expected<Socket, NetError> start_connect(const Endpoint& endpoint) {
-    const int fd = ::socket(endpoint.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (fd < 0) return unexpected(errno_error("socket for", endpoint.text, errno));
-    Socket socket(fd);
-    socket.peer_text = endpoint.text;
-    // Small request/response exchanges: do not let Nagle delay a hello behind an ACK.
-    const int on = 1;
-    (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&endpoint.address), endpoint.length) == 0) return socket;
-    if (errno != EINPROGRESS) return unexpected(errno_error("connect to", endpoint.text, errno));
-    return socket;
-}
-
-Expected<Done, NetError> finish_connect(const Socket& socket) {
-    int error = 0;
-    socklen_t length = sizeof error;
-    if (::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
-    if (error != 0) return unexpected(errno_error("connect to", socket.peer_text, error));
-    return Done{};
-}
-
-Expected<Socket, NetError> connect_any(const std::vector<Endpoint>& endpoints, const Deadline& deadline) {
-    NetError last{NetErrorKind::resolve_failed, "no address to connect to"};
-    for (const auto& endpoint : endpoints) {
-        auto started = start_connect(endpoint);
-        if (!started) {
-            last = std::move(started.error());
-            continue;
-        }
-        Socket socket = std::move(*started);
-        if (auto writable = socket.wait(POLLOUT, deadline); !writable) {
-            return unexpected(NetError{NetErrorKind::timed_out, "connect to " + endpoint.text + " timed out"});
-        }
-        if (auto connected = finish_connect(socket); !connected) {
-            last = std::move(connected.error());
-            continue;
-        }
-        return socket;
-    }
-    return unexpected(std::move(last));
 }
 
 }  // namespace tls_checks::net

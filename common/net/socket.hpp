@@ -56,14 +56,4 @@ private:
     int fd_ = -1;
 };
 
-// Starts a non-blocking connect to one endpoint; the socket is not yet connected.
-// Used by the parallel probes, which poll many sockets together.
-Expected<Socket, NetError> start_connect(const Endpoint& endpoint);
-// Finishes a connect started by start_connect (call when the socket is writable).
-Expected<Done, NetError> finish_connect(const Socket& socket);
-
-// Connects to the first endpoint that accepts, in order, within the deadline. The error of
-// the last endpoint tried is returned when none accepts.
-Expected<Socket, NetError> connect_any(const std::vector<Endpoint>& endpoints, const Deadline& deadline);
-
 }  // namespace tls_checks::net

@@ -6,11 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "base/expected.hpp"
-#include "net/deadline.hpp"
-#include "net/error.hpp"
 #include "net/resolve.hpp"
-#include "net/socket.hpp"
 
 namespace tls_checks::net {
 
@@ -23,9 +19,5 @@ struct Target {
     // "host:port", the address shown in every message about this target.
     [[nodiscard]] std::string display() const { return host_port_text(hostname, port); }
 };
-
-// Resolves the target (the -I address when there is one) and connects to the first address
-// that accepts.
-Expected<Socket, NetError> connect_target(const Target& target, const Deadline& deadline);
 
 }  // namespace tls_checks::net

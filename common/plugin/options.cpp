@@ -26,6 +26,11 @@ po::options_description shared_options() {
         ("port,p", po::value<std::string>()->value_name("PORT"), "TCP port number or service name")
         ("ipv4,4", po::bool_switch(), "use IPv4 only")
         ("ipv6,6", po::bool_switch(), "use IPv6 only")
+        ("addresses", po::value<std::string>()->value_name("MODE"),
+            "every (default): check each address of -H, in parallel, the worst state wins; "
+            "first: only the first to accept a connection (Happy Eyeballs, RFC 8305)")
+        ("max-addresses", po::value<std::string>()->value_name("N"),
+            "check at most N addresses of -H (1-64, default 16)")
         ("sni", po::value<std::string>()->value_name("NAME"), "server name to send instead of -H")
         ("starttls", po::value<std::string>()->value_name("PROTO"),
             "STARTTLS dialog: auto (by port, default), none (implicit TLS), or one of smtp, "
@@ -196,6 +201,20 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
     const bool v6 = values["ipv6"].as<bool>();
     if (v4 && v6) return usage_error(identity, "-4 and -6 exclude each other");
     connection.ip_version = v4 ? IpVersion::v4 : v6 ? IpVersion::v6 : IpVersion::any;
+    if (values.count("addresses")) {
+        const auto& mode = values["addresses"].as<std::string>();
+        if (mode == "every") connection.addresses = AddressMode::every;
+        else if (mode == "first") connection.addresses = AddressMode::first;
+        else return usage_error(identity, "bad --addresses '" + mode + "': want every or first");
+    }
+    if (values.count("max-addresses")) {
+        const auto& text = values["max-addresses"].as<std::string>();
+        const auto limit = parse_integer(text, 1, static_cast<long>(max_max_addresses));
+        if (!limit)
+            return usage_error(identity, "bad --max-addresses '" + text + "': want a number from 1 to " +
+                                             std::to_string(max_max_addresses));
+        connection.max_addresses = static_cast<std::size_t>(*limit);
+    }
     if (values.count("sni")) {
         auto sni = host_option(values["sni"].as<std::string>(), "--sni");
         if (!sni) return usage_error(identity, sni.error().message);

@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,12 +30,19 @@ struct PluginIdentity {
 
 enum class IpVersion { any, v4, v6 };
 
+// --addresses: check every address of -H, or only the first to accept a connection.
+enum class AddressMode { every, first };
+inline constexpr std::size_t default_max_addresses = 16;
+inline constexpr std::size_t max_max_addresses = 64;
+
 struct ConnectionOptions {
     std::string hostname;                 // -H: SNI and name matching; resolved unless -I is given
     std::optional<std::string> address;   // -I: connect here instead
     std::uint16_t port = 443;
     bool port_given = false;
     IpVersion ip_version = IpVersion::any;
+    AddressMode addresses = AddressMode::every;          // --addresses
+    std::size_t max_addresses = default_max_addresses;  // --max-addresses
     std::optional<std::string> sni;       // --sni: overrides -H for SNI
     double timeout_seconds = 10.0;
     State timeout_state = State::critical;

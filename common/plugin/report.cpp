@@ -18,10 +18,15 @@ State Report::state() const noexcept {
     return overall;
 }
 
-std::string Report::render(int verbosity) const {
-    const State overall = state();
+std::string Report::summary() const {
+    std::string summary = summary_override_ ? *summary_override_ : problem_summary();
+    if (!context_.empty()) summary = summary.empty() ? context_ : context_ + context_separator_ + summary;
+    if (!summary_tail_.empty()) summary += (summary.empty() ? "" : "; ") + summary_tail_;
+    return summary;
+}
 
-    // Summary: the problems, most severe first; the OK text when there are none.
+std::string Report::problem_summary() const {
+    // The problems, most severe first; the OK text when there are none.
     std::vector<const Finding*> problems;
     for (const auto& finding : findings_) {
         if (finding.state != State::ok) problems.push_back(&finding);
@@ -34,9 +39,12 @@ std::string Report::render(int verbosity) const {
         summary += problem->text;
     }
     if (summary.empty()) summary = ok_summary_;
-    if (!context_.empty()) summary = summary.empty() ? context_ : context_ + context_separator_ + summary;
+    return summary;
+}
 
-    std::string out = prefix_ + " " + std::string(state_name(overall)) + " - " + sanitize_text(summary, 400);
+std::string Report::render(int verbosity) const {
+    const State overall = state();
+    std::string out = prefix_ + " " + std::string(state_name(overall)) + " - " + sanitize_text(summary(), 400);
     // Perfdata is bounded in number by design (per path element, never per certificate sent);
     // this bound only keeps the promise of max_output_bytes if a plugin ever breaks that. The
     // last item (the run's time) is kept.

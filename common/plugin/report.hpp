@@ -3,6 +3,7 @@
 // perfdata, rendered once into the monitoring plugin format.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,19 +35,34 @@ public:
     }
     // What the summary says when every finding is OK.
     void set_ok_summary(std::string text) { ok_summary_ = std::move(text); }
+    // Line 1 says this instead of the problems or the OK summary; the findings still decide the
+    // state and make the long output (several addresses: one summary for those alike).
+    void set_summary(std::string text) { summary_override_ = std::move(text); }
+    // Put after the summary, joined to it by "; ", whatever the state ("2 other addresses OK").
+    void set_summary_tail(std::string text) { summary_tail_ = std::move(text); }
 
     [[nodiscard]] State state() const noexcept;
     [[nodiscard]] const std::vector<Finding>& findings() const noexcept { return findings_; }
+    [[nodiscard]] const std::vector<std::string>& details() const noexcept { return details_; }
+    [[nodiscard]] const std::vector<Perfdata>& perfdata() const noexcept { return perfdata_; }
+
+    // What line 1 says after "PREFIX STATE - ", before sanitizing: the context, then the
+    // problems most severe first (or the OK summary), then the tail.
+    [[nodiscard]] std::string summary() const;
 
     // Line 1: "PREFIX STATE - summary | perfdata"; then, with verbosity > 0 or when not OK, one
     // line per finding and detail. All text is sanitized; the whole output stays under 4 KiB.
     [[nodiscard]] std::string render(int verbosity) const;
 
 private:
+    [[nodiscard]] std::string problem_summary() const;
+
     std::string prefix_;
     std::string context_;
     std::string context_separator_ = " ";
     std::string ok_summary_;
+    std::string summary_tail_;
+    std::optional<std::string> summary_override_;
     std::vector<Finding> findings_;
     std::vector<std::string> details_;
     std::vector<Perfdata> perfdata_;

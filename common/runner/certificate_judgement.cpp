@@ -354,4 +354,27 @@ Expected<Done, std::string> judge_certificates(plugin::Report& report, const std
     return Done{};
 }
 
+std::optional<plugin::Finding> judge_agreement(const std::string& name, const std::vector<ServedLeaf>& leaves) {
+    // The distinct leaves, in the order of the addresses, each with the addresses serving it.
+    std::vector<std::pair<const tls::CertificateFacts*, std::vector<std::string>>> distinct;
+    for (const auto& leaf : leaves) {
+        auto same = std::find_if(distinct.begin(), distinct.end(), [&](const auto& seen) {
+            return seen.first->sha256_fingerprint == leaf.facts.sha256_fingerprint;
+        });
+        if (same == distinct.end()) distinct.push_back({&leaf.facts, {leaf.where}});
+        else same->second.push_back(leaf.where);
+    }
+    if (distinct.size() < 2) return std::nullopt;
+    std::string text = "addresses of " + name + " disagree:";
+    for (std::size_t i = 0; i < distinct.size(); ++i) {
+        const auto& [facts, where] = distinct[i];
+        std::string addresses;
+        for (std::size_t j = 0; j < where.size(); ++j)
+            addresses += (j == 0 ? "" : j + 1 == where.size() ? " and " : ", ") + where[j];
+        text += std::string(i == 0 ? " " : "; ") + addresses + (where.size() == 1 ? " serves" : " serve") + " serial " +
+                facts->serial + " (valid until " + utc_date(facts->not_after) + ")";
+    }
+    return plugin::Finding{State::warning, std::move(text)};
+}
+
 }  // namespace tls_checks::runner

@@ -15,6 +15,7 @@
 #include "base/expected.hpp"
 #include "plugin/expiry_threshold.hpp"
 #include "plugin/report.hpp"
+#include "tls/certificate.hpp"
 #include "tls/ossl.hpp"
 #include "tls/verify.hpp"
 
@@ -41,5 +42,15 @@ enum class KeyUse { signed_key_exchange, rsa_key_exchange, unknown };
 // summary. Fails only when the trust anchors cannot be loaded.
 Expected<Done, std::string> judge_certificates(plugin::Report& report, const std::vector<tls::X509Ptr>& sent,
                                                const CertificatePolicy& policy, KeyUse key_use, std::int64_t now);
+
+// The leaf certificate one address of a name served.
+struct ServedLeaf {
+    std::string where;  // "127.0.0.2:443"
+    tls::CertificateFacts facts;
+};
+
+// When the addresses of `name` serve different leaf certificates (different SHA-256), the classic
+// half-finished renewal: a WARNING that names which address serves which (serial, expiry).
+std::optional<plugin::Finding> judge_agreement(const std::string& name, const std::vector<ServedLeaf>& leaves);
 
 }  // namespace tls_checks::runner

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "net/connector.hpp"
 #include "net/line_reader.hpp"
 #include "net/resolve.hpp"
 #include "tls/client_hello.hpp"
@@ -135,15 +136,12 @@ namespace {
 // it wants. Then the check cannot judge the service, through no fault of the service.
 std::optional<std::string> group_this_openssl_lacks(const plugin::ConnectionOptions& options,
                                                     std::optional<starttls::Protocol> protocol,
-                                                    const net::Deadline& deadline) {
+                                                    const net::Endpoint& endpoint, const net::Deadline& deadline) {
     if (tls::openssl_has_hybrid_groups() || deadline.expired()) return std::nullopt;
-    auto endpoints = resolve_target(options, deadline);
-    if (!endpoints || endpoints->empty()) return std::nullopt;
     tls::HelloOptions hello = tls::random_hello_options();
     hello.server_name = server_name_for(options);
     const std::vector<tls::ProbeRequest> requests{
         {tls::ProtocolVersion::tls1_3, tls::build_client_hello(tls::ProtocolVersion::tls1_3, hello)}};
-    const auto& endpoint = endpoints->front();
     const auto results =
         protocol ? tls::run_probes_with_preamble(
                        endpoint, requests,
@@ -161,14 +159,15 @@ std::optional<std::string> group_this_openssl_lacks(const plugin::ConnectionOpti
 }  // namespace
 
 Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options, std::optional<starttls::Protocol> protocol,
-                                       const net::Deadline& deadline) {
+                                       std::span<const net::Endpoint> endpoints, const net::Deadline& deadline) {
     Connection connection;
-    auto connected = net::connect_target(target_from(options), deadline);
+    auto connected = net::connect_first(endpoints, deadline);
     if (!connected) {
         const auto& error = connected.error();
         return unexpected(Failure{state_for(error, options), error.message, Stage::connect, {}, error.message, {}});
     }
-    connection.socket = std::move(*connected);
+    connection.socket = std::move(connected->socket);
+    connection.endpoint = endpoints[connected->index];
     connection.connected_at = std::chrono::steady_clock::now();
     if (protocol) {
         auto dialog = run_dialog(*protocol, connection.socket, options, deadline);
@@ -187,7 +186,7 @@ Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options,
                             : error.kind == tls::TlsErrorKind::bad_client_certificate ? State::unknown
                                                                                        : State::critical;
         if (error.kind == tls::TlsErrorKind::handshake_failed) {
-            if (auto group = group_this_openssl_lacks(options, protocol, deadline)) {
+            if (auto group = group_this_openssl_lacks(options, protocol, connection.endpoint, deadline)) {
                 const std::string why = "the server requires key exchange group " + *group + ", which this OpenSSL (" +
                                         OpenSSL_version(OPENSSL_VERSION_STRING) + ") does not offer";
                 return unexpected(Failure{State::unknown, protocol ? std::string(starttls::info(*protocol).name) +

@@ -6,12 +6,14 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/expected.hpp"
 #include "net/deadline.hpp"
 #include "net/socket.hpp"
+#include "net/resolve.hpp"
 #include "net/target.hpp"
 #include "plugin/options.hpp"
 #include "plugin/report.hpp"
@@ -70,14 +72,16 @@ Expected<starttls::DialogResult, Failure> run_dialog(starttls::Protocol protocol
 
 struct Connection {
     net::Socket socket;
+    net::Endpoint endpoint;  // the address connected to
     std::optional<starttls::DialogResult> dialog;  // when the connection went through STARTTLS
     tls::TlsSession session;
     std::chrono::steady_clock::time_point connected_at;
     std::chrono::steady_clock::time_point handshake_done_at;
 };
 
-// Connects, runs the STARTTLS dialog of `protocol` (if any) and completes a TLS handshake.
+// Connects to the first of `endpoints` to accept (Happy Eyeballs, net/connector.hpp), runs the
+// STARTTLS dialog of `protocol` (if any) and completes a TLS handshake.
 Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options, std::optional<starttls::Protocol> protocol,
-                                       const net::Deadline& deadline);
+                                       std::span<const net::Endpoint> endpoints, const net::Deadline& deadline);
 
 }  // namespace tls_checks::runner

@@ -4,15 +4,13 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cerrno>
 #include <cstring>
-#include <exception>
-#include <mutex>
-#include <system_error>
 #include <thread>
 
+#include "base/parallel.hpp"
+#include "net/connector.hpp"
 #include "net/socket.hpp"
 
 namespace tls_checks::tls {
@@ -80,13 +78,17 @@ enum class Phase { waiting, connecting, sending, reading, done };
 
 struct Probe {
     const ProbeRequest* request = nullptr;
+    std::size_t index = 0;               // in the requests, for the preamble
+    const Preamble* preamble = nullptr;  // the STARTTLS dialog to run once connected, if any
+    std::optional<net::Socket> adopted;  // a connection already open, used instead of a new one
     net::Socket socket;
     Phase phase = Phase::waiting;
     std::size_t sent = 0;
     std::vector<std::uint8_t> received;
     ProbeResult result;
     Ending ending = Ending::answered_or_undecided;
-    bool reached = false;  // a TCP connection to the server was established
+    bool reached = false;      // a TCP connection to the server was established
+    bool dialog_done = false;  // the connection got past the STARTTLS dialog
 
     void start(const net::Endpoint& endpoint) {
         const std::size_t connections = result.connections;
@@ -99,6 +101,12 @@ struct Probe {
         received.clear();
         ending = Ending::answered_or_undecided;
         phase = Phase::connecting;
+        if (adopted) {
+            // Writable at once, so the poll loop finishes it like any other connect.
+            socket = std::move(*adopted);
+            adopted.reset();
+            return;
+        }
         auto started = net::start_connect(endpoint);
         if (!started) {
             connect_failed(started.error());
@@ -109,10 +117,12 @@ struct Probe {
     void connect_failed(const net::NetError& error) {
         if (accepted_then_reset(error)) {
             reached = true;
+            result.connected = true;
             close_unanswered();
             return;
         }
         if (error.kind == net::NetErrorKind::refused) ending = Ending::closed_unanswered;
+        result.timed_out = error.kind == net::NetErrorKind::timed_out;
         result.connect_error = error;
         fail(ProbeVerdict::unknown, error.message);
     }
@@ -133,23 +143,43 @@ struct Probe {
         finish(std::move(answer));
     }
     void time_out() {
+        if (phase == Phase::connecting) {
+            connect_failed(net::NetError{net::NetErrorKind::timed_out, "connect to " + socket.peer_text + " timed out"});
+            return;
+        }
         result.timed_out = true;
-        const char* where = phase == Phase::waiting      ? "before this probe's turn to connect"
-                            : phase == Phase::connecting ? "connecting"
-                            : phase == Phase::sending    ? "sending the hello"
-                            : received.empty()           ? "waiting for an answer"
-                                                         : "reading the answer";
+        const char* where = phase == Phase::waiting   ? "before this probe's turn to connect"
+                            : phase == Phase::sending ? "sending the hello"
+                            : received.empty()        ? "waiting for an answer"
+                                                      : "reading the answer";
         fail(ProbeVerdict::unknown, std::string("timed out ") + where);
     }
 };
 
-void on_connected(Probe& probe) {
-    if (auto connected = net::finish_connect(probe.socket); !connected) {
+void on_connected(Probe& probe, const net::Deadline& deadline) {
+    // With a dialog to run, an accepted connection that was reset before connect() reported back
+    // goes on into the dialog, which then fails exactly as it does when the reset comes a moment
+    // later.
+    if (auto connected = net::finish_connect(probe.socket);
+        !connected && !(probe.preamble && accepted_then_reset(connected.error()))) {
         probe.connect_failed(connected.error());
         return;
     }
     probe.reached = true;
+    probe.result.connected = true;
     probe.phase = Phase::sending;
+    if (probe.preamble == nullptr) return;
+    // The dialog is a conversation of its own, blocking against the deadline: such a probe is
+    // the only one of its wave (run_probes_with_preamble gives each its own thread).
+    if (!(*probe.preamble)(probe.index, probe.socket, deadline)) {
+        probe.result.preamble_failed = true;
+        probe.result.timed_out = deadline.expired();
+        probe.fail(ProbeVerdict::unknown, "the STARTTLS dialog failed");
+        // A "too many connections" reply or a close in the middle of the dialog: worth a retry alone.
+        if (!probe.result.timed_out) probe.ending = Ending::closed_unanswered;
+        return;
+    }
+    probe.dialog_done = true;
 }
 
 void on_writable(Probe& probe) {
@@ -227,7 +257,7 @@ void run_wave(std::vector<Probe>& probes, const std::vector<std::size_t>& order,
             Probe& probe = *owners[i];
             switch (probe.phase) {
                 case Phase::connecting:
-                    on_connected(probe);
+                    on_connected(probe, deadline);
                     // A fresh connection is writable: send the hello now rather than after
                     // another trip through poll().
                     if (probe.phase == Phase::sending) on_writable(probe);
@@ -244,192 +274,87 @@ void run_wave(std::vector<Probe>& probes, const std::vector<std::size_t>& order,
     }
 }
 
-}  // namespace
-
-std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
-                                    const net::Deadline& deadline, std::size_t max_connections) {
+std::vector<Probe> probes_for(const std::vector<ProbeRequest>& requests, std::optional<net::Socket> connected,
+                              const Preamble* preamble) {
     std::vector<Probe> probes(requests.size());
-    std::vector<std::size_t> order(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
         probes[i].request = &requests[i];
+        probes[i].index = i;
+        probes[i].preamble = preamble;
         probes[i].result.version = requests[i].version;
-        order[i] = i;
     }
-    run_wave(probes, order, clamp_connections(max_connections), endpoint, deadline);
+    if (!probes.empty()) probes.front().adopted = std::move(connected);
+    return probes;
+}
 
-    // When no probe reached the service, nothing listens there: retrying would only repeat that.
-    const bool reached = std::any_of(probes.begin(), probes.end(), [](const Probe& p) { return p.reached; });
-    std::vector<std::size_t> retries;
-    for (std::size_t i = 0; reached && i < probes.size(); ++i) {
-        if (probes[i].ending != Ending::closed_unanswered) continue;
-        probes[i].phase = Phase::waiting;
-        probes[i].result.retried = true;
-        retries.push_back(i);
-    }
-    // One at a time, with nothing else open: a per-address limit cannot refuse a lone connection.
-    for (std::size_t n = 0; n < retries.size(); ++n) {
-        const std::size_t index = retries[n];
-        const ProbeResult first = probes[index].result;
-        settle(deadline);
-        run_wave(probes, {index}, 1, endpoint, retry_share(deadline, retries.size() - n));
-        keep_first_if_undecided(probes[index].result, first);
-    }
-
+std::vector<ProbeResult> results_of(std::vector<Probe>& probes) {
     std::vector<ProbeResult> results;
     results.reserve(probes.size());
     for (auto& probe : probes) results.push_back(std::move(probe.result));
     return results;
 }
 
-namespace {
-
-struct Attempt {
-    ProbeResult result;
-    Ending ending = Ending::answered_or_undecided;
-    bool dialog_done = false;  // the connection got past the STARTTLS dialog
-};
-
-Attempt attempt_with_preamble(std::size_t index, const net::Endpoint& endpoint, const ProbeRequest& request,
-                              const Preamble& preamble, const net::Deadline& deadline, const ProbeResult& before) {
-    Attempt attempt;
-    ProbeResult& result = attempt.result;
-    result.version = request.version;
-    result.connections = before.connections + 1;
-    result.retried = before.retried;
-    const auto give_up = [&](ProbeVerdict verdict, std::string detail) {
-        result.answer.verdict = verdict;
-        result.answer.detail = std::move(detail) + (result.retried ? retried_note : "");
-        return attempt;
-    };
-    const auto closed_unanswered = [&] {
-        attempt.ending = Ending::closed_unanswered;
-        result.answer = closed_without_answer(request.version);
-        if (result.retried) result.answer.detail += retried_note;
-        return attempt;
-    };
-
-    const auto connect_failed = [&](const net::NetError& error) {
-        if (error.kind == net::NetErrorKind::refused) attempt.ending = Ending::closed_unanswered;
-        result.timed_out = error.kind == net::NetErrorKind::timed_out;
-        result.connect_error = error;
-        return give_up(ProbeVerdict::unknown, error.message);
-    };
-    auto started = net::start_connect(endpoint);
-    if (!started) return connect_failed(started.error());
-    net::Socket socket = std::move(*started);
-    if (auto writable = socket.wait(POLLOUT, deadline); !writable)
-        return connect_failed(net::NetError{net::NetErrorKind::timed_out, "connect to " + endpoint.text + " timed out"});
-    // An accepted connection that was reset before connect() reported back goes on into the
-    // dialog, which then fails exactly as it does when the reset comes a moment later.
-    if (auto connected = net::finish_connect(socket); !connected && !accepted_then_reset(connected.error()))
-        return connect_failed(connected.error());
-    if (!preamble(index, socket, deadline)) {
-        result.preamble_failed = true;
-        result.timed_out = deadline.expired();
-        // A "too many connections" reply or a close in the middle of the dialog: worth a retry alone.
-        if (!result.timed_out) attempt.ending = Ending::closed_unanswered;
-        return give_up(ProbeVerdict::unknown, "the STARTTLS dialog failed");
-    }
-    attempt.dialog_done = true;
-    if (auto sent = socket.write_all(request.hello, deadline); !sent) {
-        if (sent.error().kind == net::NetErrorKind::timed_out) {
-            result.timed_out = true;
-            return give_up(ProbeVerdict::unknown, "timed out sending the hello");
-        }
-        return closed_unanswered();
-    }
-    std::vector<std::uint8_t> received;
-    std::array<std::uint8_t, 4096> chunk{};
-    for (;;) {
-        auto got = socket.read_some(chunk, deadline);
-        bool closed = false;
-        if (!got) {
-            if (got.error().kind == net::NetErrorKind::timed_out) {
-                result.timed_out = true;
-                return give_up(ProbeVerdict::unknown, received.empty() ? "timed out waiting for an answer" : "timed out reading the answer");
-            }
-            closed = true;
-        } else {
-            received.insert(received.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*got));
-        }
-        if (closed && received.empty()) return closed_unanswered();
-        if (auto answer = interpret_answer(request.version, received, closed)) {
-            if (answer->non_tls_text) attempt.ending = Ending::closed_unanswered;
-            result.answer = std::move(*answer);
-            if (result.retried) result.answer.detail += retried_note;
-            return attempt;
-        }
-        if (received.size() > max_answer_bytes)
-            return give_up(ProbeVerdict::unknown, "more than " + std::to_string(max_answer_bytes) + " bytes without a decision");
-    }
+// Runs probe `index` once more, alone, in its share of what is left of the deadline (one of
+// `remaining` retries): after a pause that lets a per-address limit notice our earlier closes.
+void retry_alone(std::vector<Probe>& probes, std::size_t index, std::size_t remaining, const net::Endpoint& endpoint,
+                 const net::Deadline& deadline) {
+    Probe& probe = probes[index];
+    probe.phase = Phase::waiting;
+    probe.result.retried = true;
+    const ProbeResult first = probe.result;
+    settle(deadline);
+    run_wave(probes, {index}, 1, endpoint, retry_share(deadline, remaining));
+    keep_first_if_undecided(probe.result, first);
 }
 
 }  // namespace
 
+std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
+                                    const net::Deadline& deadline, std::size_t max_connections,
+                                    std::optional<net::Socket> connected) {
+    auto probes = probes_for(requests, std::move(connected), nullptr);
+    std::vector<std::size_t> order(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) order[i] = i;
+    run_wave(probes, order, clamp_connections(max_connections), endpoint, deadline);
+
+    // When no probe reached the service, nothing listens there: retrying would only repeat that.
+    const bool reached = std::any_of(probes.begin(), probes.end(), [](const Probe& p) { return p.reached; });
+    std::vector<std::size_t> retries;
+    for (std::size_t i = 0; reached && i < probes.size(); ++i) {
+        if (probes[i].ending == Ending::closed_unanswered) retries.push_back(i);
+    }
+    // One at a time, with nothing else open: a per-address limit cannot refuse a lone connection.
+    for (std::size_t n = 0; n < retries.size(); ++n) retry_alone(probes, retries[n], retries.size() - n, endpoint, deadline);
+    return results_of(probes);
+}
+
 std::vector<ProbeResult> run_probes_with_preamble(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
                                                   const Preamble& preamble, const net::Deadline& deadline,
-                                                  std::size_t max_connections) {
-    std::vector<Attempt> attempts(requests.size());
-    for (std::size_t i = 0; i < requests.size(); ++i) attempts[i].result.version = requests[i].version;
-    std::atomic<std::size_t> next{0};
-    // An exception may not leave a worker thread (std::terminate, exit 134, no output): the first
-    // one is kept and rethrown here after the join, where run_plugin turns it into UNKNOWN.
-    std::mutex failure_mutex;
-    std::exception_ptr failure;
-    const auto worker = [&] {
-        try {
-            for (std::size_t i = next++; i < requests.size(); i = next++) {
-                attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, deadline, attempts[i].result);
-            }
-        } catch (...) {
-            const std::lock_guard lock(failure_mutex);
-            if (!failure) failure = std::current_exception();
-            next = requests.size();
-        }
-    };
-    // A busy poller may be at its process limit: a thread that cannot start (std::system_error,
-    // EAGAIN) means fewer workers, down to this thread alone, never a std::terminate through a
-    // joinable std::thread left behind.
-    std::vector<std::thread> threads;
-    const std::size_t workers = std::min(clamp_connections(max_connections), requests.size());
-    threads.reserve(workers);
-    for (std::size_t w = 0; w < workers; ++w) {
-        try {
-            threads.emplace_back(worker);
-        } catch (const std::system_error&) {
-            break;
-        }
-    }
-    if (threads.empty()) worker();
-    for (auto& thread : threads) thread.join();
-    if (failure) std::rethrow_exception(failure);
+                                                  std::size_t max_connections, std::optional<net::Socket> connected) {
+    auto probes = probes_for(requests, std::move(connected), &preamble);
+    // Each probe a wave of its own on one of `max_connections` workers: the dialog blocks.
+    run_in_parallel(probes.size(), clamp_connections(max_connections),
+                    [&](std::size_t i) { run_wave(probes, {i}, 1, endpoint, deadline); });
 
     // When no dialog got through, that failure is the finding (STARTTLS not offered, or nothing
     // listens); six more sequential dialogs would only spend the deadline on it.
-    const bool any_dialog_done = std::any_of(attempts.begin(), attempts.end(), [](const Attempt& a) { return a.dialog_done; });
-    for (std::size_t i = 0; any_dialog_done && i < attempts.size(); ++i) {
-        if (attempts[i].ending != Ending::closed_unanswered) continue;
-        ProbeResult& before = attempts[i].result;
-        before.retried = true;
+    const bool any_dialog_done = std::any_of(probes.begin(), probes.end(), [](const Probe& p) { return p.dialog_done; });
+    std::vector<std::size_t> retries;
+    for (std::size_t i = 0; any_dialog_done && i < probes.size(); ++i) {
+        if (probes[i].ending == Ending::closed_unanswered) retries.push_back(i);
+    }
+    for (std::size_t n = 0; n < retries.size(); ++n) {
+        Probe& probe = probes[retries[n]];
         if (deadline.expired()) {
-            before.timed_out = true;
-            before.answer.verdict = ProbeVerdict::unknown;
-            before.answer.detail = "timed out before the retry alone (the first connection got no TLS answer)";
+            probe.result.retried = true;
+            probe.result.timed_out = true;
+            probe.result.answer.verdict = ProbeVerdict::unknown;
+            probe.result.answer.detail = "timed out before the retry alone (the first connection got no TLS answer)";
             continue;
         }
-        const ProbeResult first = before;
-        settle(deadline);
-        const std::size_t left = static_cast<std::size_t>(
-            std::count_if(attempts.begin() + static_cast<std::ptrdiff_t>(i), attempts.end(),
-                          [](const Attempt& a) { return a.ending == Ending::closed_unanswered; }));
-        attempts[i] = attempt_with_preamble(i, endpoint, requests[i], preamble, retry_share(deadline, left), before);
-        keep_first_if_undecided(attempts[i].result, first);
+        retry_alone(probes, retries[n], retries.size() - n, endpoint, deadline);
     }
-
-    std::vector<ProbeResult> results;
-    results.reserve(attempts.size());
-    for (auto& attempt : attempts) results.push_back(std::move(attempt.result));
-    return results;
+    return results_of(probes);
 }
 
 }  // namespace tls_checks::tls

@@ -41,6 +41,7 @@ struct ProbeResult {
     ProbeAnswer answer;                       // verdict and detail
     bool timed_out = false;                   // the deadline ended it (answer is unknown)
     std::optional<net::NetError> connect_error;  // set when the connection itself failed
+    bool connected = false;                   // a TCP connection to the server was established
     bool preamble_failed = false;             // the STARTTLS dialog before the hello failed
     std::size_t connections = 0;              // TCP connections this probe opened (2 when retried)
     bool retried = false;                     // the answer is from the retry alone
@@ -53,15 +54,19 @@ using Preamble = std::function<bool(std::size_t probe, net::Socket& socket, cons
 
 // Results in the order of `requests`. Never blocks past the deadline. Probes start in order,
 // `max_connections` (1..max_max_connections) at a time, the next as soon as one finishes.
+// `connected`: a connection to `endpoint` already open (the one Happy Eyeballs chose among the
+// addresses of a name), which the first probe uses instead of opening one.
 std::vector<ProbeResult> run_probes(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
                                     const net::Deadline& deadline,
-                                    std::size_t max_connections = default_max_connections);
+                                    std::size_t max_connections = default_max_connections,
+                                    std::optional<net::Socket> connected = std::nullopt);
 
 // The same when every probe must first go through a dialog: `max_connections` worker threads,
 // each running one probe at a time, blocking against the shared deadline (the dialogs are
 // sequential conversations).
 std::vector<ProbeResult> run_probes_with_preamble(const net::Endpoint& endpoint, const std::vector<ProbeRequest>& requests,
                                                   const Preamble& preamble, const net::Deadline& deadline,
-                                                  std::size_t max_connections = default_max_connections);
+                                                  std::size_t max_connections = default_max_connections,
+                                                  std::optional<net::Socket> connected = std::nullopt);
 
 }  // namespace tls_checks::tls

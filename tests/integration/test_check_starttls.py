@@ -95,7 +95,7 @@ def test_real_server_offers_starttls_and_the_upgrade_completes_like_openssl_s_cl
     run = starttls(port, protocol, "-v", "--plaintext-auth", "ok", host=host)
     assert run.status == "OK", run.stdout
     assert run.summary.startswith(f"{protocol} on {host}:{port}: STARTTLS offered, TLSv1.3 TLS_AES_256_GCM_SHA384")
-    assert set(run.perfdata) == {"time_banner", "time_starttls", "time_handshake", "time"}
+    assert set(run.perfdata) == {"time_banner", "time_starttls", "time_handshake", "addresses", "addresses_failing", "time"}
     assert "capabilities before TLS: " in run.stdout
     assert s_client(port, openssl_name, host), f"openssl s_client -starttls {openssl_name} failed on {protocol}"
 

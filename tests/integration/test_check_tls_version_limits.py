@@ -87,7 +87,7 @@ def test_one_connection_at_a_time_still_decides_all_six_versions(processes, chai
     assert verdict(run) == verdict(default), run.stdout
     assert all(run.perfdata[v] in ("0", "1") for v in VERSIONS), run.stdout
     assert run.perf_value("connections") == 6
-    assert list(run.perfdata)[-2:] == ["connections", "time"], run.first_line
+    assert list(run.perfdata)[-4:] == ["connections", "addresses", "addresses_failing", "time"], run.first_line
 
 
 @pytest.mark.parametrize("value", ["0", "65", "x", "3.5", ""])
