@@ -82,7 +82,11 @@ Expected<AddressPlan, Failure> plan_addresses(const plugin::ConnectionOptions& o
     plan.max_addresses = options.max_addresses;
     plan.endpoints = net::interleave_families(std::move(*endpoints));
     plan.each = !options.address && options.addresses == plugin::AddressMode::every && plan.endpoints.size() > 1;
-    if (plan.each && plan.endpoints.size() > options.max_addresses) plan.endpoints.resize(options.max_addresses);
+    if (plan.each && plan.endpoints.size() > options.max_addresses) {
+        for (std::size_t i = options.max_addresses; i < plan.endpoints.size(); ++i)
+            plan.not_checked.push_back(plan.endpoints[i].text);
+        plan.endpoints.resize(options.max_addresses);
+    }
     return plan;
 }
 
@@ -147,9 +151,12 @@ plugin::Report combine_addresses(const std::string& prefix, const AddressPlan& p
         tail = count_text(ok, failing > 0 ? "other address" : "address", failing > 0 ? "other addresses" : "addresses") +
                " of " + plan.name + " OK";
     }
-    if (plan.resolved > reports.size()) {
-        tail += (tail.empty() ? "" : "; ") + count_text(plan.resolved - reports.size(), "address", "addresses") +
-                " not checked (--max-addresses " + std::to_string(plan.max_addresses) + ")";
+    if (!plan.not_checked.empty()) {
+        const std::string why = " not checked (--max-addresses " + std::to_string(plan.max_addresses) + ")";
+        tail += (tail.empty() ? "" : "; ") + count_text(plan.not_checked.size(), "address", "addresses") + why;
+        std::string list;
+        for (const auto& where : plan.not_checked) list += (list.empty() ? "" : ", ") + where;
+        combined.add_detail(list + why);
     }
     combined.set_summary(std::move(summary));
     combined.set_summary_tail(std::move(tail));
@@ -168,6 +175,21 @@ plugin::Report combine_addresses(const std::string& prefix, const AddressPlan& p
     combined.add_perfdata(count_perfdata("addresses", reports.size()));
     combined.add_perfdata(count_perfdata("addresses_failing", failing));
     return combined;
+}
+
+plugin::Report check_every_address(const std::string& prefix, const std::string& context,
+                                   const plugin::ConnectionOptions& options, const net::Deadline& deadline,
+                                   const AddressCheck& check, const AcrossAddresses& across) {
+    auto plan = plan_addresses(options, deadline);
+    if (!plan) {
+        plugin::Report report(prefix);
+        report.set_context(context);
+        report.add(plan.error().state, plan.error().message);
+        return report;
+    }
+    auto reports = check_addresses(*plan, options, check);
+    const auto findings = plan->each && across ? across(*plan) : std::vector<plugin::Finding>{};
+    return combine_addresses(prefix, *plan, std::move(reports), findings, options.verbosity);
 }
 
 }  // namespace tls_checks::runner

@@ -26,6 +26,7 @@ struct AddressPlan {
     bool each = false;                     // several endpoints, each checked on its own
     std::string name;                      // -H, for "2 other addresses of NAME OK"
     std::size_t max_addresses = 0;         // --max-addresses, for the note on those not checked
+    std::vector<std::string> not_checked;  // the addresses beyond --max-addresses
 };
 
 // Resolves -H (or -I) and decides which addresses the run checks and how.
@@ -52,5 +53,14 @@ std::vector<plugin::Report> check_addresses(const AddressPlan& plan, const plugi
 // perfdata are the deciding address's plus addresses and addresses_failing.
 plugin::Report combine_addresses(const std::string& prefix, const AddressPlan& plan, std::vector<plugin::Report> reports,
                                  const std::vector<plugin::Finding>& across, int verbosity);
+
+// The network part of a run, for every plugin: plans the addresses (a resolution failure is the
+// report, behind `context`), checks them with `check` and combines the reports, with the findings
+// `across` makes from what the checks left behind (called after every check has ended). At most
+// options.max_addresses checks run, with indexes below that.
+using AcrossAddresses = std::function<std::vector<plugin::Finding>(const AddressPlan& plan)>;
+plugin::Report check_every_address(const std::string& prefix, const std::string& context,
+                                   const plugin::ConnectionOptions& options, const net::Deadline& deadline,
+                                   const AddressCheck& check, const AcrossAddresses& across = {});
 
 }  // namespace tls_checks::runner

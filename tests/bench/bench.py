@@ -10,6 +10,12 @@ With --instructions, each tool also runs once under callgrind (children traced) 
 its instruction count: unlike milliseconds, that figure repeats exactly on a busy machine.
 "conns" is the connections one run opened, where the tool reports it (check_tls_version's
 `connections` perfdata).
+
+"check_tls_cert, 1 address" and "check_tls_cert, 4 addresses (every)" (root only) check one name
+of a private hosts file (tests/integration/addresses.py: unshare -m, /etc/hosts bind-mounted) with
+one address, 127.0.0.2, and another with four, 127.0.0.2 to 127.0.0.5, an s_server on each; both
+run through the same wrapper, whose cost is thus in both. Their ratios are printed beneath the
+table (the goals: wall <= 1.3x, CPU linear in the addresses, peak RSS <= 1.2x).
 """
 
 import argparse
@@ -26,7 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from harness import Processes  # noqa: E402  (tests/integration, on sys.path above)
+from addresses import WRAPPER, common_port, write_hosts  # noqa: E402  (tests/integration, on sys.path above)
+from harness import Processes  # noqa: E402
 from pki import Spec, standard_chain  # noqa: E402
 from servers import postfix  # noqa: E402
 
@@ -131,6 +138,37 @@ def start_postfix(processes, directory):
     return postfix(processes, Path(directory) / "postfix", chain)["smtp"]
 
 
+MULTI_ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]
+ONE_ADDRESS_ROW = "check_tls_cert, 1 address"
+FOUR_ADDRESSES_ROW = "check_tls_cert, 4 addresses (every)"
+
+
+def multi_address_rows(processes, directory, plugins):
+    """The 1-address and 4-address rows: an s_server on one port of each of MULTI_ADDRESSES, and
+    check_tls_cert with a private hosts file (unshare -m needs root; no rows otherwise)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        print("(no address rows: need root and unshare for the private hosts file)", file=sys.stderr)
+        return []
+    help_text = subprocess.run([str(plugins / "check_tls_cert"), "--help"], capture_output=True, text=True).stdout
+    if "--addresses" not in help_text:
+        print("(check_tls_cert has no --addresses: the 4-address row checks what it checks)", file=sys.stderr)
+    base = Path(directory) / "addresses"
+    base.mkdir()
+    chain = standard_chain(base, Spec("bench.test", dns_names=["one.bench.test", "four.bench.test"],
+                                      not_after_days=89, not_before_days=-1))
+    hosts = write_hosts(base / "hosts", {"one.bench.test": MULTI_ADDRESSES[:1], "four.bench.test": MULTI_ADDRESSES})
+    port = common_port(MULTI_ADDRESSES)
+    for address in MULTI_ADDRESSES:
+        processes.start(["openssl", "s_server", "-accept", f"{address}:{port}", "-cert", str(chain.leaf),
+                         "-cert_chain", str(chain.chain), "-key", str(chain.key), "-www", "-quiet"], port,
+                        address=address)
+
+    def wrapped(name):
+        return [f"HOSTS={hosts}", "unshare", "-m", "sh", "-c", WRAPPER, "sh", str(plugins / "check_tls_cert"),
+                "-H", name, "-p", str(port), "--ca-file", str(chain.root)]
+    return [(ONE_ADDRESS_ROW, wrapped("one.bench.test")), (FOUR_ADDRESSES_ROW, wrapped("four.bench.test"))]
+
+
 def instructions(argv):
     """Instructions executed by the tool and every process it starts (valgrind callgrind)."""
     argv, environment = split_environment(argv)
@@ -192,6 +230,7 @@ def main():
                                                           "--no-renegotiation", "--no-compression", "--no-heartbleed",
                                                           "--no-groups", "--no-check-certificate", "--no-fallback",
                                                           "--no-cipher-details", f"127.0.0.1:{port}"]))
+            tools += multi_address_rows(processes, directory, args.plugins)
             if shutil.which("testssl"):
                 tools.append(("testssl -p", ["testssl", "-p", "--quiet", "--color", "0", "--warnings", "off",
                                              "--ip", "one", "--nodns", "min", f"127.0.0.1:{port}"], 3))
@@ -214,20 +253,26 @@ def main():
 
     base_wall, base_cpu, base_count = rows[0][1], rows[0][2], counts[0]
     print(f"runs per tool: {args.runs}; medians; ratios against {rows[0][0]}")
-    header = f"| {'tool':32} | {'wall ms':>8} | {'x':>6} | {'CPU ms':>8} | {'x':>6} | {'peak RSS KiB':>12} |"
-    rule = f"|{'-' * 34}|{'-' * 10}|{'-' * 8}|{'-' * 10}|{'-' * 8}|{'-' * 14}|"
+    width = max(32, *(len(row[0]) for row in rows))
+    header = f"| {'tool':{width}} | {'wall ms':>8} | {'x':>6} | {'CPU ms':>8} | {'x':>6} | {'peak RSS KiB':>12} |"
+    rule = f"|{'-' * (width + 2)}|{'-' * 10}|{'-' * 8}|{'-' * 10}|{'-' * 8}|{'-' * 14}|"
     if args.instructions:
         header += f" {'instructions':>14} | {'x':>6} |"
         rule += f"{'-' * 16}|{'-' * 8}|"
     print(header + " conns | exit |")
     print(rule + "-------|------|")
     for (name, wall, cpu, rss, code), count, opened in zip(rows, counts, connections):
-        line = (f"| {name:32} | {wall * 1000:8.1f} | {wall / base_wall:6.2f} | {cpu * 1000:8.1f} | "
+        line = (f"| {name:{width}} | {wall * 1000:8.1f} | {wall / base_wall:6.2f} | {cpu * 1000:8.1f} | "
                 f"{cpu / base_cpu if base_cpu else 0:6.2f} | {int(rss):12d} |")
         if args.instructions:
             line += (f" {count:14,d} | {count / base_count if base_count else 0:6.2f} |" if count
                      else f" {'-':>14} | {'-':>6} |")
         print(line + f" {opened if opened is not None else '-':>5} | {code:4d} |")
+    by_name = {row[0]: row for row in rows}
+    if ONE_ADDRESS_ROW in by_name and FOUR_ADDRESSES_ROW in by_name:
+        (_, wall1, cpu1, rss1, _), (_, wall4, cpu4, rss4, _) = by_name[ONE_ADDRESS_ROW], by_name[FOUR_ADDRESSES_ROW]
+        print(f"\n4 addresses against 1 (goals: wall <= 1.30, CPU <= 4.00 i.e. at most linear, RSS <= 1.20): "
+              f"wall {wall4 / wall1:.2f}, CPU {cpu4 / cpu1 if cpu1 else 0:.2f}, peak RSS {rss4 / rss1:.2f}")
 
 
 if __name__ == "__main__":

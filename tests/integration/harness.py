@@ -15,14 +15,17 @@ from pathlib import Path
 PLUGIN_DIR = Path(os.environ.get("TLS_CHECKS_PLUGIN_DIR", Path(__file__).resolve().parents[2] / "build" / "plugins"))
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
+def free_port(address="127.0.0.1"):
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((address, 0))
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, process=None, timeout=10.0, family=socket.AF_INET):
-    address = ("127.0.0.1", port) if family == socket.AF_INET else ("::1", port)
+def wait_for_port(port, process=None, timeout=10.0, family=socket.AF_INET, address=None):
+    """`address`: where to connect (default 127.0.0.1, or ::1 for AF_INET6)."""
+    if address is None:
+        address = "127.0.0.1" if family == socket.AF_INET else "::1"
+    address = (address, port)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if process is not None and process.poll() is not None:
@@ -121,9 +124,10 @@ class Processes:
         self._accepted = {}
         self._settled = set()
 
-    def start(self, argv, port, family=socket.AF_INET, accept_returncodes=(), **kwargs):
-        """Starts `argv` in a new session and waits until it listens on `port`. `accept_returncodes`:
-        exit statuses that are a clean stop of this server on SIGTERM, besides 0 and death by SIGTERM."""
+    def start(self, argv, port, family=socket.AF_INET, accept_returncodes=(), address=None, **kwargs):
+        """Starts `argv` in a new session and waits until it listens on `port` (of `address`, as
+        wait_for_port). `accept_returncodes`: exit statuses that are a clean stop of this server on
+        SIGTERM, besides 0 and death by SIGTERM."""
         __tracebackhide__ = True
         log = tempfile.TemporaryFile(prefix="tls-checks-stderr-")
         kwargs["preexec_fn"] = _without_core_dumps(kwargs.get("preexec_fn"))
@@ -138,7 +142,7 @@ class Processes:
         by_program = ACCEPTED_ON_SIGTERM.get(Path(argv[0]).name, frozenset())
         self._accepted[process] = frozenset(accept_returncodes) | by_program
         try:
-            wait_for_port(port, process, family=family)
+            wait_for_port(port, process, family=family, address=address)
         except ServerFailure:
             self._settled.add(process)  # reported here; stop_all must not report it twice
             raise
@@ -213,15 +217,16 @@ class Processes:
         return f"{describe_end(process)} on SIGTERM"
 
 
-def openssl_server(processes, chain, extra=()):
-    """A real `openssl s_server` presenting `chain` on a fresh loopback port."""
-    port = free_port()
-    argv = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(chain.leaf), "-key", str(chain.key),
+def openssl_server(processes, chain, extra=(), address="127.0.0.1", port=None):
+    """A real `openssl s_server` presenting `chain` on a fresh loopback port (or `port`) of `address`."""
+    port = port or free_port(address)
+    accept = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    argv = ["openssl", "s_server", "-accept", accept, "-cert", str(chain.leaf), "-key", str(chain.key),
             "-www", "-quiet", "-cipher", "DEFAULT:@SECLEVEL=0"]
     if chain.chain.stat().st_size > 0:
         argv += ["-cert_chain", str(chain.chain)]
     argv += list(extra)
-    processes.start(argv, port)
+    processes.start(argv, port, address=address)
     return port
 
 

@@ -46,13 +46,17 @@ def _open_tree(path):
         parent.chmod(parent.stat().st_mode | 0o755)
 
 
-def postfix(processes, directory, chain, sasl_socket=None):
+def postfix(processes, directory, chain, sasl_socket=None, address="127.0.0.1", ports=None):
     """Postfix 3.7 with three smtpd services: smtp with STARTTLS, submission with STARTTLS and
     AUTH offered before it (through Dovecot SASL when `sasl_socket` is given), and an smtp
-    service without STARTTLS. Returns {"smtp": port, "submission": port, "plain": port}."""
+    service without STARTTLS, all on `address`, on fresh ports or those `ports` gives (by the
+    same keys). Returns {"smtp": port, "submission": port, "plain": port}."""
     directory = Path(directory)
     _open_tree(directory)
-    ports = {"smtp": free_port(), "submission": free_port(), "plain": free_port()}
+    ports = {key: (ports or {}).get(key) or free_port(address) for key in ("smtp", "submission", "plain")}
+    # inet_interfaces must name an interface's own address (127.0.0.2 is on lo only as part of
+    # 127.0.0.0/8); a service's host:port in master.cf binds that address whatever it says.
+    host = f"[{address}]" if ":" in address else address
     queue = directory / "queue"
     data = directory / "data"
     queue.mkdir()
@@ -67,8 +71,8 @@ def postfix(processes, directory, chain, sasl_socket=None):
         setgid_group = postdrop
         myhostname = mx.example.test
         mydestination =
-        inet_interfaces = 127.0.0.1
-        inet_protocols = ipv4
+        inet_interfaces = {"[::1]" if ":" in address else "127.0.0.1"}
+        inet_protocols = {"ipv6" if ":" in address else "ipv4"}
         maillog_file = {directory}/maillog
         maillog_file_prefixes = {directory}
         smtpd_tls_cert_file = {chain.leaf}
@@ -85,17 +89,17 @@ def postfix(processes, directory, chain, sasl_socket=None):
     # Keep the internal services; replace the network listeners with ours.
     kept = [line for line in master if not line.startswith(("smtp      inet", "#", "submission", "smtps"))]
     kept += [
-        f"127.0.0.1:{ports['smtp']} inet n - n - - smtpd",
-        f"127.0.0.1:{ports['submission']} inet n - n - - smtpd {sasl}",
-        f"127.0.0.1:{ports['plain']} inet n - n - - smtpd -o smtpd_tls_security_level=none",
+        f"{host}:{ports['smtp']} inet n - n - - smtpd",
+        f"{host}:{ports['submission']} inet n - n - - smtpd {sasl}",
+        f"{host}:{ports['plain']} inet n - n - - smtpd -o smtpd_tls_security_level=none",
         f"postlog unix-dgram n - n - 1 postlogd",
     ]
     (directory / "master.cf").write_text("\n".join(kept) + "\n")
     subprocess.run(["postfix", "-c", str(directory), "check"], check=False, capture_output=True)
-    processes.start(["postfix", "-c", str(directory), "start-fg"], ports["smtp"],
+    processes.start(["postfix", "-c", str(directory), "start-fg"], ports["smtp"], address=address,
                     env={**os.environ, "MAIL_CONFIG": str(directory)})
     for port in ports.values():
-        wait_for_port(port)
+        wait_for_port(port, address=address)
     return ports
 
 

@@ -16,7 +16,7 @@ using plugin::State;
 
 namespace {
 
-runner::AddressPlan plan_of(std::vector<std::string> texts, std::size_t resolved = 0) {
+runner::AddressPlan plan_of(std::vector<std::string> texts, std::vector<std::string> not_checked = {}) {
     runner::AddressPlan plan;
     plan.name = "www.example.test";
     plan.each = texts.size() > 1;
@@ -26,7 +26,8 @@ runner::AddressPlan plan_of(std::vector<std::string> texts, std::size_t resolved
         endpoint.text = std::move(text);
         plan.endpoints.push_back(std::move(endpoint));
     }
-    plan.resolved = resolved == 0 ? plan.endpoints.size() : resolved;
+    plan.resolved = plan.endpoints.size() + not_checked.size();
+    plan.not_checked = std::move(not_checked);
     return plan;
 }
 
@@ -98,7 +99,7 @@ BOOST_AUTO_TEST_CASE(addresses_failing_alike_are_named_together_with_the_worst_f
 }
 
 BOOST_AUTO_TEST_CASE(all_ok_speaks_with_the_first_address_and_counts_the_rest) {
-    const auto plan = plan_of({"192.0.2.1:443", "192.0.2.2:443"}, 5);
+    const auto plan = plan_of({"192.0.2.1:443", "192.0.2.2:443"}, {"192.0.2.3:443", "192.0.2.4:443", "192.0.2.5:443"});
     std::vector<plugin::Report> reports;
     reports.push_back(address_report("192.0.2.1:443", State::ok, "valid", 80));
     reports.push_back(address_report("192.0.2.2:443", State::ok, "valid", 81));
@@ -106,6 +107,8 @@ BOOST_AUTO_TEST_CASE(all_ok_speaks_with_the_first_address_and_counts_the_rest) {
     BOOST_TEST(report.summary() ==
                "192.0.2.1:443 valid; 1 other address of www.example.test OK; 3 addresses not checked "
                "(--max-addresses 2)");
+    BOOST_TEST(report.render(1).find("\n192.0.2.3:443, 192.0.2.4:443, 192.0.2.5:443 not checked (--max-addresses 2)\n") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_finding_across_addresses_decides_when_each_is_ok) {
