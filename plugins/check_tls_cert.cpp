@@ -202,30 +202,24 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto protocol = runner::starttls_protocol(connection);
     if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
     const auto deadline = runner::deadline_from(connection);
-    const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
 
-    auto plan = runner::plan_addresses(connection, deadline);
-    if (!plan) {
-        plugin::Report report(std::string(identity.prefix));
-        report.set_context(runner::target_from(connection).display());
-        report.add(plan.error().state, plan.error().message);
-        return finish(report);
-    }
-    std::vector<std::optional<runner::ServedLeaf>> leaves(plan->endpoints.size());
-    auto reports = runner::check_addresses(*plan, connection, [&](std::size_t i, const runner::AddressTarget& target) {
-        return check_address(config, connection, *protocol, target, deadline, leaves[i]);
-    });
-    std::vector<plugin::Finding> across;
-    if (plan->each) {
-        std::vector<runner::ServedLeaf> served;
-        for (auto& leaf : leaves) {
-            if (leaf) served.push_back(std::move(*leaf));
-        }
-        if (auto disagreement = runner::judge_agreement(plan->name, served)) across.push_back(std::move(*disagreement));
-    }
-    auto report = runner::combine_addresses(std::string(identity.prefix), *plan, std::move(reports), across,
-                                            connection.verbosity);
-    return finish(report);
+    // What each address served, by its index, for the comparison across them.
+    std::vector<std::optional<runner::ServedLeaf>> leaves(connection.max_addresses);
+    auto report = runner::check_every_address(
+        std::string(identity.prefix), runner::target_from(connection).display(), connection, deadline,
+        [&](std::size_t i, const runner::AddressTarget& target) {
+            return check_address(config, connection, *protocol, target, deadline, leaves[i]);
+        },
+        [&](const runner::AddressPlan& plan) {
+            std::vector<runner::ServedLeaf> served;
+            for (auto& leaf : leaves) {
+                if (leaf) served.push_back(std::move(*leaf));
+            }
+            std::vector<plugin::Finding> across;
+            if (auto disagreement = runner::judge_agreement(plan.name, served)) across.push_back(std::move(*disagreement));
+            return across;
+        });
+    return plugin::finish_report(report, started, connection.verbosity);
 }
 
 }  // namespace

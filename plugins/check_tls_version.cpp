@@ -384,22 +384,14 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
     const Config& config = *config_or_error;
     const auto deadline = runner::deadline_from(connection);
-    const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
 
-    auto plan = runner::plan_addresses(connection, deadline);
-    if (!plan) {
-        plugin::Report report(std::string(identity.prefix));
-        report.set_context(runner::target_from(connection).display());
-        report.add(plan.error().state, plan.error().message);
-        return finish(report);
-    }
     // The connection bound of the probes applies per address: each address is its own daemon.
-    auto reports = runner::check_addresses(*plan, connection, [&](std::size_t, const runner::AddressTarget& target) {
-        return check_address(config, connection, *protocol, target, deadline);
-    });
-    auto report = runner::combine_addresses(std::string(identity.prefix), *plan, std::move(reports), {},
-                                            connection.verbosity);
-    return finish(report);
+    auto report = runner::check_every_address(
+        std::string(identity.prefix), runner::target_from(connection).display(), connection, deadline,
+        [&](std::size_t, const runner::AddressTarget& target) {
+            return check_address(config, connection, *protocol, target, deadline);
+        });
+    return plugin::finish_report(report, started, connection.verbosity);
 }
 
 }  // namespace
