@@ -179,6 +179,8 @@ def test_starttls_lost_on_one_address_is_critical_naming_that_address(processes,
             servers.postfix(processes, root / "with-tls", chain, address=offering, ports={"smtp": port})
             servers.postfix(processes, root / "without-tls", chain, address=lost, ports={"plain": port})
             run_starttls_lost(hosts, port, offering, lost)
+            if ipv6_loopback_available():
+                run_first_probe_adopts_the_connection(tmp_path, port, offering)
         finally:
             processes.stop_all()  # before the directories go
 
@@ -196,6 +198,24 @@ def run_starttls_lost(hosts, port, offering, lost):
                for line in lines.get("OK", [])), run.stdout
     assert any(line.startswith(f"smtp on {endpoint(lost, port)}: STARTTLS not offered")
                for line in lines.get("CRITICAL", [])), run.stdout
+
+
+def run_first_probe_adopts_the_connection(tmp_path, port, offering):
+    """check_tls_version --addresses first through STARTTLS: ::1 refuses (nothing listens there),
+    Happy Eyeballs moves on at once, and the first probe runs its dialog on the connection that
+    won instead of opening another."""
+    hosts = write_hosts(tmp_path / "hosts-first", {NAME: ["::1", offering]})
+    assert getent_order(hosts, NAME) == ["::1", offering]
+    run = plugin(hosts, "check_tls_version", "-H", NAME, "-p", port, "--starttls", "smtp", "--addresses", "first",
+                 "-v", "-t", "10")
+    # the harness's Postfix still accepts TLS 1.0 and 1.1: WARNING, the default policy's verdict
+    assert run.status == "WARNING", run.stdout
+    assert run.summary.startswith(f"{NAME}:{port} accepts TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3; "), run.stdout
+    assert "=U" not in run.first_line, run.stdout  # every version decided through the dialog
+    assert run.perf_value("tls1_2") == 1 and run.perf_value("tls1_3") == 1, run.stdout
+    assert run.perf_value("connections") == 6, run.stdout  # the adopted one counted once, no retry
+    assert run.perf_value("addresses") == 1, run.stdout
+    assert f"address {endpoint(offering, port)}, the first to accept" in run.stdout, run.stdout
 
 
 def test_tls_version_tls1_0_on_one_address_is_a_warning_naming_it(processes, tmp_path):
