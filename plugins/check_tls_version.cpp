@@ -286,7 +286,7 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
         std::all_of(prober.dialog_failures.begin(), prober.dialog_failures.end(), [](const auto& f) { return f.has_value(); });
     if (every_dialog_failed) {
         report.add(prober.dialog_failures.front()->state, prober.dialog_failures.front()->message);
-        return report;
+        return with_connections();
     }
 
     // Nothing reached the service at all: one clear line, as the other plugins give.
@@ -297,14 +297,14 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
                                          [](const tls::ProbeResult& r) { return r.connect_error.has_value(); });
         if (failed != results.end()) report.add(runner::state_for(*failed->connect_error, connection), failed->connect_error->message);
         else report.add(connection.timeout_state, "no probe could connect to " + endpoint.text + " before the deadline");
-        return report;
+        return with_connections();
     }
     if (all_timed_out) {
         report.add(connection.timeout_state, "no probe was answered within " +
                                                  std::to_string(static_cast<int>(connection.timeout_seconds + 0.5)) + " s");
         for (const auto& result : results)
             report.add_detail(std::string(tls::display_name(result.version)) + ": " + result.answer.detail);
-        return report;
+        return with_connections();
     }
 
     // No probe got a verdict and one got bytes that are not SSL/TLS at all (an HTML page, a mail

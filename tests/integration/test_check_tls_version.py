@@ -207,11 +207,13 @@ def test_server_that_never_answers_ends_within_the_limit_with_the_timeout_state(
     assert 1.9 < run.elapsed < 3.0
 
 
-def test_refused_port_is_critical():
+def test_refused_port_is_critical_and_counts_its_connections():
     port = free_port()
     run = check(port)
     assert run.status == "CRITICAL", run.stdout
     assert f"connect to 127.0.0.1:{port}: Connection refused" in run.summary
+    # every probe tried once; nothing reached the service, so nothing is retried
+    assert run.perf_value("connections") == 6, run.first_line
 
 
 @pytest.mark.parametrize("args, reason", [
