@@ -2,6 +2,8 @@
 // trusted, matching the name, made of strong keys and signatures, and far enough from expiry
 // (relative to its lifetime)? Also for certificate files on disk (--file).
 
+#include <sys/stat.h>
+
 #include <ctime>
 #include <optional>
 #include <string>
@@ -13,6 +15,7 @@
 #include "plugin/run.hpp"
 #include "runner/addresses.hpp"
 #include "runner/certificate_judgement.hpp"
+#include "runner/revocation.hpp"
 #include "runner/connection.hpp"
 #include "tls/certificate.hpp"
 #include "tls/certificate_file.hpp"
@@ -30,6 +33,7 @@ constexpr plugin::PluginIdentity identity{
 
 struct Config {
     runner::CertificatePolicy policy;
+    runner::RevocationPolicy revocation;
     std::optional<std::string> file;
     std::optional<std::string> password_file;
 };
@@ -62,7 +66,17 @@ po::options_description certificate_options() {
         ("password-file", po::value<std::string>()->value_name("FILE"),
             "with --file: the PKCS#12 password is the first line of FILE")
         ("purpose", po::value<std::string>()->value_name("USE")->default_value("server"),
-            "what the certificate is for: server, client, any");
+            "what the certificate is for: server, client, any")
+        ("revocation", po::value<std::string>()->value_name("MODE")->default_value("staple"),
+            "staple: judge the OCSP response the server staples (always asked for); ocsp: also ask "
+            "the certificate's OCSP responder when there is no valid staple; crl: also fetch and "
+            "judge its CRL; auto: staple, else OCSP, else CRL; none")
+        ("revocation-depth", po::value<std::string>()->value_name("WHICH")->default_value("leaf"),
+            "leaf, or all: the intermediates too")
+        ("revocation-unreachable", po::value<std::string>()->value_name("STATE")->default_value("warning"),
+            "state when a responder or CRL server gives no usable answer (ok, warning, critical, unknown)")
+        ("cache-dir", po::value<std::string>()->value_name("DIR"),
+            "keep fetched CRLs in DIR until their next update (nothing is written without it)");
     // clang-format on
     return options;
 }
@@ -107,6 +121,31 @@ Expected<Config, ConfigError> read_config(const po::variables_map& values, const
     else if (purpose == "any") policy.purpose = tls::Purpose::any;
     else return unexpected(ConfigError{"bad --purpose '" + purpose + "': want server, client or any"});
 
+    auto& revocation = config.revocation;
+    const auto& mode = values["revocation"].as<std::string>();
+    if (mode == "staple") revocation.mode = runner::RevocationMode::staple;
+    else if (mode == "ocsp") revocation.mode = runner::RevocationMode::ocsp;
+    else if (mode == "crl") revocation.mode = runner::RevocationMode::crl;
+    else if (mode == "auto") revocation.mode = runner::RevocationMode::automatic;
+    else if (mode == "none") revocation.mode = runner::RevocationMode::none;
+    else return unexpected(ConfigError{"bad --revocation '" + mode + "': want staple, ocsp, crl, auto or none"});
+    const auto& depth = values["revocation-depth"].as<std::string>();
+    if (depth != "leaf" && depth != "all")
+        return unexpected(ConfigError{"bad --revocation-depth '" + depth + "': want leaf or all"});
+    revocation.intermediates = depth == "all";
+    const auto& unreachable = values["revocation-unreachable"].as<std::string>();
+    const auto unreachable_state = plugin::parse_state(unreachable);
+    if (!unreachable_state)
+        return unexpected(ConfigError{"bad --revocation-unreachable '" + unreachable +
+                                      "': want ok, warning, critical or unknown"});
+    revocation.unreachable = *unreachable_state;
+    if (values.count("cache-dir")) {
+        revocation.cache_dir = values["cache-dir"].as<std::string>();
+        struct stat info {};
+        if (revocation.cache_dir->empty() || ::stat(revocation.cache_dir->c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+            return unexpected(ConfigError{"bad --cache-dir '" + *revocation.cache_dir + "': not a directory"});
+    }
+
     if (values.count("file")) config.file = values["file"].as<std::string>();
     if (values.count("password-file")) config.password_file = values["password-file"].as<std::string>();
     if (config.password_file && !config.file) return unexpected(ConfigError{"--password-file goes with --file"});
@@ -132,7 +171,8 @@ Expected<Config, ConfigError> read_config(const po::variables_map& values, const
     return config;
 }
 
-plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono::steady_clock::time_point started) {
+plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono::steady_clock::time_point started,
+                                const net::Deadline& deadline) {
     plugin::Report report(std::string(identity.prefix));
     std::optional<std::string> password;
     if (config.password_file) {
@@ -149,10 +189,14 @@ plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono
         return plugin::finish_report(report, started, verbosity);
     }
     report.set_context(*config.file);
-    if (auto judged = runner::judge_certificates(report, *certificates, config.policy, runner::KeyUse::unknown,
-                                                 std::time(nullptr));
-        !judged) {
+    const auto now = std::time(nullptr);
+    auto judged = runner::judge_certificates(report, *certificates, config.policy, runner::KeyUse::unknown, now);
+    if (!judged) {
         report.add(State::unknown, judged.error());
+    } else if (config.revocation.mode != runner::RevocationMode::staple) {
+        // A file has no staple: revocation is judged only when the CA is to be asked.
+        runner::RevocationSources sources(config.revocation);
+        runner::judge_revocation(report, *judged, *certificates, {}, sources, deadline, now);
     }
     return plugin::finish_report(report, started, verbosity);
 }
@@ -160,7 +204,8 @@ plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono
 // One address: connect (Happy Eyeballs when there are several endpoints), handshake, judge.
 plugin::Report check_address(const Config& config, const plugin::ConnectionOptions& connection,
                              std::optional<starttls::Protocol> protocol, const runner::AddressTarget& target,
-                             const net::Deadline& deadline, std::optional<runner::ServedLeaf>& leaf) {
+                             const net::Deadline& deadline, std::optional<runner::ServedLeaf>& leaf,
+                             runner::RevocationSources& revocation) {
     plugin::Report report(std::string(identity.prefix));
     report.set_context(target.where);
     auto opened = runner::open_tls(connection, protocol, target.endpoints, deadline);
@@ -179,10 +224,13 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
         leaf = runner::ServedLeaf{target.where, tls::describe_certificate(session.peer_chain.front().get())};
     const auto key_use =
         session.server_signed_key_exchange ? runner::KeyUse::signed_key_exchange : runner::KeyUse::rsa_key_exchange;
-    if (auto judged = runner::judge_certificates(report, session.peer_chain, config.policy, key_use, std::time(nullptr));
-        !judged) {
+    const auto now = std::time(nullptr);
+    auto judged = runner::judge_certificates(report, session.peer_chain, config.policy, key_use, now);
+    if (!judged) {
         report.add(State::unknown, judged.error());
+        return report;
     }
+    runner::judge_revocation(report, *judged, session.peer_chain, session.stapled_ocsp, revocation, deadline, now);
     return report;
 }
 
@@ -197,18 +245,22 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     const auto config_or_error = read_config(command_line.values, connection);
     if (!config_or_error) return plugin::usage_error(identity, config_or_error.error().message).output_of();
     const Config& config = *config_or_error;
-    if (config.file) return check_file(config, connection.verbosity, started);
+    if (config.file) return check_file(config, connection.verbosity, started, runner::deadline_from(connection));
 
     const auto protocol = runner::starttls_protocol(connection);
     if (!protocol) return plugin::usage_error(identity, protocol.error()).output_of();
     const auto deadline = runner::deadline_from(connection);
+    auto connection_with_staple = connection;
+    connection_with_staple.request_ocsp_staple = config.revocation.mode != runner::RevocationMode::none;
+    // One responder or CRL fetch for all the addresses that serve the same certificate.
+    runner::RevocationSources revocation(config.revocation);
 
     // What each address served, by its index, for the comparison across them.
     std::vector<std::optional<runner::ServedLeaf>> leaves(connection.max_addresses);
     auto report = runner::check_every_address(
         std::string(identity.prefix), runner::target_from(connection).display(), connection, deadline,
         [&](std::size_t i, const runner::AddressTarget& target) {
-            return check_address(config, connection, *protocol, target, deadline, leaves[i]);
+            return check_address(config, connection_with_staple, *protocol, target, deadline, leaves[i], revocation);
         },
         [&](const runner::AddressPlan& plan) {
             std::vector<runner::ServedLeaf> served;

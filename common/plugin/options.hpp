@@ -52,6 +52,9 @@ struct ConnectionOptions {
     std::optional<std::string> xmpp_domain;  // --xmpp-domain: XMPP stream "to" (default: -H)
     std::optional<std::string> client_certificate;  // --client-cert (plugins that complete handshakes)
     std::optional<std::string> client_key;          // --client-key (default: the --client-cert file)
+    // Not an option of its own: ask for a stapled OCSP response (check_tls_cert --revocation none
+    // turns it off).
+    bool request_ocsp_staple = true;
 };
 
 // --client-cert and --client-key, for the plugins that complete a TLS handshake; parse_command_line

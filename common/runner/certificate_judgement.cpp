@@ -289,14 +289,14 @@ std::string describe_element(const Element& element, std::int64_t now) {
 
 }  // namespace
 
-Expected<Done, std::string> judge_certificates(plugin::Report& report, const std::vector<tls::X509Ptr>& sent,
+Expected<tls::CertificationPath, std::string> judge_certificates(plugin::Report& report, const std::vector<tls::X509Ptr>& sent,
                                                const CertificatePolicy& policy, KeyUse key_use, std::int64_t now) {
     if (sent.empty()) return unexpected(std::string("no certificate"));
     auto built = tls::build_path(sent, policy.anchors, policy.purpose,
                                  policy.check_trust ? tls::StoreSearch::directory_then_bundle
                                                     : tls::StoreSearch::directory_only);
     if (!built) return unexpected(std::move(built.error()));
-    const tls::CertificationPath& path = *built;
+    tls::CertificationPath& path = *built;
     const auto elements = elements_to_judge(sent, path);
     const Element& leaf = elements.front();
 
@@ -351,7 +351,7 @@ Expected<Done, std::string> judge_certificates(plugin::Report& report, const std
     }
     report.set_ok_summary(ok);
     for (const auto& element : elements) report.add_detail(describe_element(element, now));
-    return Done{};
+    return std::move(path);
 }
 
 std::optional<plugin::Finding> judge_agreement(const std::string& name, const std::vector<ServedLeaf>& leaves) {

@@ -39,8 +39,8 @@ enum class KeyUse { signed_key_exchange, rsa_key_exchange, unknown };
 
 // Judges `sent` (leaf first, as the server sent it or as the file holds it) at time `now`
 // (seconds since the epoch) into `report`: findings, long-output details, perfdata, and the OK
-// summary. Fails only when the trust anchors cannot be loaded.
-Expected<Done, std::string> judge_certificates(plugin::Report& report, const std::vector<tls::X509Ptr>& sent,
+// summary; returns the path it judged. Fails only when the trust anchors cannot be loaded.
+Expected<tls::CertificationPath, std::string> judge_certificates(plugin::Report& report, const std::vector<tls::X509Ptr>& sent,
                                                const CertificatePolicy& policy, KeyUse key_use, std::int64_t now);
 
 // The leaf certificate one address of a name served.

@@ -178,6 +178,7 @@ Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options,
     handshake_options.server_name = server_name_for(options);
     handshake_options.client_certificate = options.client_certificate;
     handshake_options.client_key = options.client_key;
+    handshake_options.request_ocsp_staple = options.request_ocsp_staple;
     auto session = tls::handshake(connection.socket, handshake_options, deadline);
     if (!session) {
         const auto& error = session.error();

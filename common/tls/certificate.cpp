@@ -67,12 +67,6 @@ void read_subject_alt_names(X509* certificate, CertificateNames& names) {
     }
 }
 
-std::int64_t epoch_seconds(const ASN1_TIME* time) {
-    std::tm broken_down{};
-    if (time == nullptr || ASN1_TIME_to_tm(time, &broken_down) != 1) return 0;
-    return static_cast<std::int64_t>(timegm(&broken_down));
-}
-
 PublicKeyFacts key_facts(X509* certificate) {
     PublicKeyFacts facts;
     EVP_PKEY* key = X509_get0_pubkey(certificate);
@@ -156,6 +150,12 @@ std::string fingerprint(const X509* certificate) {
 }
 
 }  // namespace
+
+std::int64_t epoch_seconds(const ASN1_TIME* time) {
+    std::tm broken_down{};
+    if (time == nullptr || ASN1_TIME_to_tm(time, &broken_down) != 1) return 0;
+    return static_cast<std::int64_t>(timegm(&broken_down));
+}
 
 CertificateFacts describe_certificate(X509* certificate) {
     CertificateFacts facts;

@@ -42,6 +42,9 @@ struct CertificateFacts {
 
 CertificateFacts describe_certificate(X509* certificate);
 
+// Seconds since the epoch (UTC) of an ASN.1 time; 0 when it cannot be read.
+std::int64_t epoch_seconds(const ASN1_TIME* time);
+
 // A label for messages: "CN=leaf.example" when the subject has a CN, else its first
 // subjectAltName ("DNS:leaf.example"), else the whole subject, else its serial number.
 std::string short_name(const CertificateFacts& facts);

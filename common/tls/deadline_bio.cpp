@@ -1,5 +1,6 @@
 #include "tls/deadline_bio.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -17,9 +18,26 @@ struct BioState {
     std::size_t read_limit = std::numeric_limits<std::size_t>::max();
     std::uint64_t bytes_read = 0;
     BioStop stop = BioStop::none;
+    bool waits = false;  // set_deadline_bio_waiting: poll() here instead of asking for a retry
 };
 
 BioState* state_of(BIO* bio) noexcept { return static_cast<BioState*>(BIO_get_data(bio)); }
+
+// In waiting mode: true once the socket is ready for `events`, false (the deadline recorded as
+// the stop) when the deadline passes first.
+bool wait_ready(BioState& state, short events) noexcept {
+    for (;;) {
+        pollfd entry{state.fd, events, 0};
+        const int timeout = state.deadline.poll_timeout_ms();
+        if (timeout == 0) {
+            state.stop = BioStop::deadline;
+            return false;
+        }
+        const int ready = ::poll(&entry, 1, timeout);
+        if (ready > 0) return true;
+        if (ready < 0 && errno != EINTR) return false;
+    }
+}
 
 // A stop is final until the BIO is armed again: OpenSSL may call again (to send an alert) and
 // must get the same answer.
@@ -70,7 +88,13 @@ int read_ex(BIO* bio, char* data, std::size_t size, std::size_t* done) {
             return 0;
         }
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (state->waits) {
+                if (wait_ready(*state, POLLIN)) continue;
+                return 0;
+            }
+            BIO_set_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
+        }
         return 0;  // any other error: errno says which
     }
 }
@@ -89,8 +113,13 @@ int write_ex(BIO* bio, const char* data, std::size_t size, std::size_t* done) {
             return 1;
         }
         if (sent < 0 && errno == EINTR) continue;
-        if (sent == 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+        if (sent == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (state->waits) {
+                if (wait_ready(*state, POLLOUT)) continue;
+                return 0;
+            }
             BIO_set_flags(bio, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
+        }
         return 0;
     }
 }
@@ -99,6 +128,7 @@ long control(BIO* bio, int command, long /*number*/, void* pointer) {
     BioState* state = state_of(bio);
     switch (command) {
         case BIO_CTRL_FLUSH: return 1;  // nothing is buffered here
+        case BIO_C_DO_STATE_MACHINE: return 1;  // BIO_do_connect(): the socket is connected already
         case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
         case BIO_C_GET_FD:
             if (state == nullptr) return -1;
@@ -159,6 +189,10 @@ void arm_deadline_bio(BIO* bio, const net::Deadline& deadline, std::size_t read_
     state->read_limit = read_limit;
     state->bytes_read = 0;
     state->stop = BioStop::none;
+}
+
+void set_deadline_bio_waiting(BIO* bio, bool waits) noexcept {
+    if (BioState* state = ours(bio)) state->waits = waits;
 }
 
 DeadlineBioStatus deadline_bio_status(BIO* bio) noexcept {

@@ -11,7 +11,7 @@
 // spent, every read fails (no retry), and the SSL call returns. The reason is recorded here, for
 // the caller to say which it was.
 //
-// It never waits: with nothing to read (or no room to write) it asks OpenSSL to retry, and the
+// It never waits (unless set to, below): with nothing to read (or no room to write) it asks OpenSSL to retry, and the
 // caller waits on the socket with poll() bounded by the same deadline (SSL_ERROR_WANT_READ/WRITE).
 
 #include <cstddef>
@@ -51,6 +51,11 @@ BIO* new_deadline_bio(int fd);
 // `read_limit` bytes have been read since this call (a read never goes past the limit). Clears
 // a previous stop and the byte count. Does nothing to a BIO that is not a deadline BIO.
 void arm_deadline_bio(BIO* bio, const net::Deadline& deadline, std::size_t read_limit) noexcept;
+
+// Waiting mode, for OpenSSL's HTTP client, which treats a retry as "wait with select() for up to
+// the next whole second": the BIO itself then waits with poll() for the socket, bounded by the
+// deadline, and fails (no retry) when the deadline passes.
+void set_deadline_bio_waiting(BIO* bio, bool waits) noexcept;
 
 // What the BIO recorded since it was last armed; all zero for a BIO that is not a deadline BIO.
 DeadlineBioStatus deadline_bio_status(BIO* bio) noexcept;

@@ -6,6 +6,7 @@
 // signature, an old protocol or an untrusted chain is reported precisely instead of surfacing
 // as a generic handshake failure.
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,6 +30,8 @@ struct HandshakeOptions {
     // refused as too large: a server that keeps sending handshake messages (an endless stream
     // of HelloRequests, say) keeps OpenSSL reading inside one SSL_connect() call otherwise.
     std::size_t max_handshake_bytes = handshake_read_limit;
+    // Ask for a stapled OCSP response (status_request, RFC 6066 8); the server may ignore it.
+    bool request_ocsp_staple = true;
 };
 
 // The key exchange groups offered, most preferred first. OpenSSL's default groups stop at
@@ -72,6 +75,8 @@ struct TlsSession {
     // to be judged; nothing can be read or written.
     bool completed = true;
     std::string ended_by;
+    // The OCSP response the server stapled (DER), empty when it sent none.
+    std::vector<std::uint8_t> stapled_ocsp;
 
     // Sends close_notify without waiting for the peer's answer.
     void close() noexcept;

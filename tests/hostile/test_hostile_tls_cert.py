@@ -145,9 +145,9 @@ def test_check_tls_cert_two_hundred_certificate_chain_is_critical_and_the_output
     port = openssl_server(processes, deep_chain)
     run = tls_cert(port, "-vvv", ca=deep_chain.root)
     critical(run, "certificate chain too long")
-    # per path element (at most 10, and life_left), never per certificate sent; then addresses,
-    # addresses_failing and time
-    assert len(run.perfdata) <= 14, run.stdout
+    # per path element (at most 10, and life_left), never per certificate sent; then
+    # time_revocation, addresses, addresses_failing and time
+    assert len(run.perfdata) <= 15, run.stdout
 
 
 def test_check_tls_cert_two_hundred_certificate_chain_over_starttls_is_critical(deep_chain):

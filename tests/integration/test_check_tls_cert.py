@@ -238,7 +238,7 @@ def test_hostile_subject_cannot_forge_status_lines_or_perfdata(processes, tmp_pa
     assert run.status == "CRITICAL"
     assert run.first_line.count("|") == 1
     assert run.stdout.count("|") == 1
-    assert set(run.perfdata) == {"days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "addresses",
+    assert set(run.perfdata) == {"days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "time_revocation", "addresses",
                                  "addresses_failing", "time"}
     assert "\nTLS_CERT OK" not in run.stdout
     assert "evil!x=1?TLS_CERT OK - all fine ! days_left=999" in run.stdout

@@ -39,7 +39,7 @@ def test_expired_cross_sign_sent_beside_a_valid_path_is_warning_not_critical(pro
     assert "sends an expired certificate that is not on the path: CN=test root, issued by CN=old root" in run.summary
     assert "clients that build paths differently fail" in run.summary
     assert "chain is trusted: path of 3 to anchor CN=test root" in run.stdout
-    assert set(run.perfdata) == {"days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "addresses",
+    assert set(run.perfdata) == {"days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "time_revocation", "addresses",
                                  "addresses_failing", "time"}
     assert "(sent, not on the path): subject: CN=test root; issuer: CN=old root" in run.stdout
 
@@ -247,9 +247,9 @@ def test_two_hundred_certificate_chain_keeps_the_output_under_4_kib(processes, t
     assert run.summary.startswith(f"localhost:{port} ")
     assert "untrusted: certificate chain too long" in run.stdout
     assert "intermediate 1 CN=deep intermediate 197 expires in" in run.stdout
-    # per path element (at most 10, and life_left), never per certificate sent; then addresses,
-    # addresses_failing and time
-    assert len(run.perfdata) <= 14
+    # per path element (at most 10, and life_left), never per certificate sent; then
+    # time_revocation, addresses, addresses_failing and time
+    assert len(run.perfdata) <= 15
     assert run.stdout.rstrip("\n").endswith("(long output cut)")
 
 

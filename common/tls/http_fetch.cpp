@@ -1,0 +1,161 @@
+#include "tls/http_fetch.hpp"
+
+#include <openssl/err.h>
+#include <openssl/http.h>
+#include <openssl/httperr.h>
+
+#include <array>
+
+#include "net/connector.hpp"
+#include "net/resolve.hpp"
+#include "tls/deadline_bio.hpp"
+#include "tls/ossl.hpp"
+
+namespace tls_checks::tls {
+
+namespace {
+
+using HttpContextPtr = std::unique_ptr<OSSL_HTTP_REQ_CTX, OpenSslDeleter<&OSSL_HTTP_REQ_CTX_free>>;
+
+// Headers of a response may add this much to its body before the read budget stops it.
+constexpr std::size_t header_allowance = 64 * 1024;
+
+struct Url {
+    std::string host;
+    std::string port;
+    std::uint16_t port_number = 80;
+    std::string path;  // with the query
+};
+
+FetchError fetch_error(FetchProblem problem, std::string message) { return FetchError{problem, std::move(message)}; }
+
+Expected<Url, FetchError> parse_url(const std::string& url) {
+    int https = 0;
+    char* host = nullptr;
+    char* port = nullptr;
+    int port_number = 0;
+    char* path = nullptr;
+    char* query = nullptr;
+    if (OSSL_HTTP_parse_url(url.c_str(), &https, nullptr, &host, &port, &port_number, &path, &query, nullptr) != 1) {
+        ERR_clear_error();
+        return unexpected(fetch_error(FetchProblem::bad_url, "not a URL"));
+    }
+    const OpenSslMemoryPtr<char> owned_host(host), owned_port(port), owned_path(path), owned_query(query);
+    if (https != 0) return unexpected(fetch_error(FetchProblem::bad_url, "https:// is not used for revocation (RFC 5280 and 6960 use http://)"));
+    if (port_number <= 0 || port_number > 65535) return unexpected(fetch_error(FetchProblem::bad_url, "bad port"));
+    Url parsed;
+    parsed.host = host;
+    parsed.port = port;
+    parsed.port_number = static_cast<std::uint16_t>(port_number);
+    parsed.path = path;
+    if (query != nullptr && *query != '\0') parsed.path += std::string("?") + query;
+    return parsed;
+}
+
+// OpenSSL's HTTP errors, with their data ("code=404,reason=Not Found"), in one line; and the
+// reason of the last one.
+std::string http_errors(int& last_reason) {
+    std::string out;
+    unsigned long code = 0;
+    const char* data = nullptr;
+    int flags = 0;
+    last_reason = 0;
+    while ((code = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) != 0) {
+        std::array<char, 256> text{};
+        ERR_error_string_n(code, text.data(), text.size());
+        std::string line(text.data());
+        if (const auto colons = line.rfind("::"); colons != std::string::npos) line = line.substr(colons + 2);
+        if (data != nullptr && (flags & ERR_TXT_STRING) != 0 && *data != '\0') line += std::string(" (") + data + ")";
+        out += (out.empty() ? "" : "; ") + line;
+        last_reason = ERR_GET_REASON(code);
+    }
+    return out.empty() ? "unknown HTTP error" : out;
+}
+
+struct Attempt {
+    std::optional<FetchResult> result;
+    std::optional<std::string> redirect;  // Location of a 3xx answer
+};
+
+Expected<Attempt, FetchError> fetch_once(const std::string& url, const HttpRequest& request, const net::Deadline& deadline) {
+    auto parsed = parse_url(url);
+    if (!parsed) return unexpected(std::move(parsed.error()));
+    auto endpoints = net::resolve(parsed->host, parsed->port_number, net::AddressFamily::any, deadline);
+    if (!endpoints) {
+        const bool late = endpoints.error().kind == net::NetErrorKind::timed_out;
+        return unexpected(fetch_error(late ? FetchProblem::timed_out : FetchProblem::unreachable, endpoints.error().message));
+    }
+    const auto ordered = net::interleave_families(std::move(*endpoints));
+    auto connected = net::connect_first(ordered, deadline);
+    if (!connected) {
+        const bool late = connected.error().kind == net::NetErrorKind::timed_out;
+        return unexpected(fetch_error(late ? FetchProblem::timed_out : FetchProblem::unreachable, connected.error().message));
+    }
+    const std::string peer = connected->socket.peer_text;
+
+    init_openssl();
+    const BioPtr bio(new_deadline_bio(connected->socket.fd()));
+    if (!bio) return unexpected(fetch_error(FetchProblem::io_error, "cannot make a BIO: " + drain_openssl_errors()));
+    arm_deadline_bio(bio.get(), deadline, request.max_response_bytes + header_allowance);
+    set_deadline_bio_waiting(bio.get(), true);
+    // The connection BIO is ours: OSSL_HTTP_close() frees only one it made itself.
+    HttpContextPtr context(OSSL_HTTP_open(parsed->host.c_str(), parsed->port.c_str(), nullptr, nullptr, 0, bio.get(),
+                                          nullptr, nullptr, nullptr, 0, 0));
+    if (!context) return unexpected(fetch_error(FetchProblem::io_error, "cannot start HTTP: " + drain_openssl_errors()));
+    BioPtr body;
+    if (request.body) {
+        body.reset(BIO_new_mem_buf(request.body->data(), static_cast<int>(request.body->size())));
+        if (!body) return unexpected(fetch_error(FetchProblem::io_error, "cannot make a BIO"));
+    }
+    if (OSSL_HTTP_set1_request(context.get(), parsed->path.c_str(), nullptr,
+                               request.body ? request.content_type.c_str() : nullptr, body.get(), nullptr, 0,
+                               request.max_response_bytes, 0, 0) != 1)
+        return unexpected(fetch_error(FetchProblem::io_error, "cannot make the HTTP request: " + drain_openssl_errors()));
+    char* location = nullptr;
+    const BioPtr response(OSSL_HTTP_exchange(context.get(), &location));
+    const OpenSslMemoryPtr<char> owned_location(location);
+    const auto stop = deadline_bio_status(bio.get()).stop;
+    (void)OSSL_HTTP_close(context.release(), response ? 1 : 0);
+    if (!response) {
+        int reason = 0;
+        const std::string why = http_errors(reason);
+        if (location != nullptr) {
+            Attempt redirected;
+            redirected.redirect = location;
+            return redirected;
+        }
+        if (stop == BioStop::deadline) return unexpected(fetch_error(FetchProblem::timed_out, "timed out waiting for " + peer));
+        if (stop == BioStop::read_limit || reason == HTTP_R_MAX_RESP_LEN_EXCEEDED || reason == HTTP_R_ASN1_LEN_EXCEEDS_MAX_RESP_LEN)
+            return unexpected(fetch_error(FetchProblem::too_large, "larger than " + byte_count_text(request.max_response_bytes)));
+        if (reason == HTTP_R_RECEIVED_ERROR || reason == HTTP_R_STATUS_CODE_UNSUPPORTED)
+            return unexpected(fetch_error(FetchProblem::http_status, "HTTP status other than 200: " + why));
+        return unexpected(fetch_error(FetchProblem::io_error, why));
+    }
+    Attempt done;
+    done.result = FetchResult{{}, url};
+    std::array<char, 16384> chunk{};
+    for (;;) {
+        const int got = BIO_read(response.get(), chunk.data(), static_cast<int>(chunk.size()));
+        if (got <= 0) break;
+        done.result->body.insert(done.result->body.end(), chunk.begin(), chunk.begin() + got);
+        if (done.result->body.size() > request.max_response_bytes)
+            return unexpected(fetch_error(FetchProblem::too_large, "larger than " + byte_count_text(request.max_response_bytes)));
+    }
+    return done;
+}
+
+}  // namespace
+
+Expected<FetchResult, FetchError> http_fetch(const HttpRequest& request, const net::Deadline& deadline) {
+    std::string url = request.url;
+    // At most one redirect: a CDN moving a CRL is common, a chain of them is not.
+    for (int hop = 0; hop < 2; ++hop) {
+        auto attempt = fetch_once(url, request, deadline);
+        if (!attempt) return unexpected(std::move(attempt.error()));
+        if (attempt->result) return std::move(*attempt->result);
+        url = *attempt->redirect;
+    }
+    return unexpected(fetch_error(FetchProblem::http_status, "redirected more than once (last to " + url + ")"));
+}
+
+}  // namespace tls_checks::tls
