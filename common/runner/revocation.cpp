@@ -178,11 +178,11 @@ void judge_one(const Subject& subject, bool leaf, const std::vector<std::uint8_t
                                                            "but the server sent no OCSP response");
     }
 
-    const auto facts = tls::describe_certificate(subject.certificate);
-    if (pointers.ocsp_urls.empty() && pointers.crl_urls.empty() && facts.not_after - facts.not_before <= short_lived_seconds) {
+    const std::int64_t lifetime = tls::epoch_seconds(X509_get0_notAfter(subject.certificate)) -
+                                  tls::epoch_seconds(X509_get0_notBefore(subject.certificate));
+    if (pointers.ocsp_urls.empty() && pointers.crl_urls.empty() && lifetime <= short_lived_seconds) {
         subject.report.add_detail("revocation not applicable: " + subject.name + " is short-lived (" +
-                                  std::to_string((facts.not_after - facts.not_before + 43200) / 86400) +
-                                  " days) and names no OCSP responder or CRL");
+                                  std::to_string((lifetime + 43200) / 86400) + " days) and names no OCSP responder or CRL");
         return;
     }
     switch (policy.mode) {

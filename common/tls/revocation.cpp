@@ -143,27 +143,35 @@ Expected<RevocationAnswer, RevocationError> judge_ocsp_response(std::span<const 
     // The signer: the issuer itself, or a responder certificate the issuer issued for
     // id-kp-OCSPSigning (OpenSSL's ocsp_check_issuer / ocsp_check_delegated). The issuer is the
     // only anchor; whether it is trusted is the path's business, judged elsewhere.
+    X509StackPtr candidates(sk_X509_new_null());
+    if (!candidates || sk_X509_push(candidates.get(), issuer) <= 0)
+        return unexpected(problem(RevocationProblem::bad_signature, "cannot set up OCSP verification"));
+    X509_up_ref(issuer);
+    X509* signer = nullptr;
+    if (OCSP_resp_get0_signer(basic.get(), &signer, candidates.get()) != 1 || signer == nullptr) {
+        ERR_clear_error();
+        return unexpected(problem(RevocationProblem::bad_signature,
+                                  "OCSP response signature is by a responder that is neither the issuer nor in the response"));
+    }
+    const bool by_issuer = X509_cmp(signer, issuer) == 0;
     const X509StorePtr store(X509_STORE_new());
     if (!store || X509_STORE_add_cert(store.get(), issuer) != 1)
         return unexpected(problem(RevocationProblem::bad_signature, "cannot set up OCSP verification: " + drain_openssl_errors()));
     X509_VERIFY_PARAM* parameters = X509_STORE_get0_param(store.get());
     X509_VERIFY_PARAM_set_time(parameters, static_cast<time_t>(now));
     X509_VERIFY_PARAM_set_flags(parameters, X509_V_FLAG_PARTIAL_CHAIN);
-    X509StackPtr candidates(sk_X509_new_null());
-    if (!candidates || sk_X509_push(candidates.get(), issuer) <= 0)
-        return unexpected(problem(RevocationProblem::bad_signature, "cannot set up OCSP verification"));
-    X509_up_ref(issuer);
-    if (OCSP_basic_verify(basic.get(), candidates.get(), store.get(), OCSP_NOEXPLICIT) != 1) {
+    // Signed by the issuer itself (the usual case, and every staple of a CA without delegated
+    // responders): the signature with its key is all there is to check, and building a chain
+    // from the issuer to itself would only cost a tenth of a check.
+    const unsigned long flags = OCSP_NOEXPLICIT | (by_issuer ? OCSP_NOVERIFY : 0UL);
+    if (OCSP_basic_verify(basic.get(), candidates.get(), store.get(), flags) != 1) {
         return unexpected(problem(RevocationProblem::bad_signature,
                                   "OCSP response signature is not by the issuer or a responder it delegated (" +
                                       drain_openssl_errors() + ")"));
     }
     RevocationAnswer answer;
-    X509* signer = nullptr;
-    if (OCSP_resp_get0_signer(basic.get(), &signer, candidates.get()) == 1 && signer != nullptr) {
-        answer.signer = name_of(signer);
-        answer.delegated = X509_cmp(signer, issuer) != 0;
-    }
+    answer.signer = name_of(signer);
+    answer.delegated = !by_issuer;
     answer.produced_at = epoch_seconds(OCSP_resp_get0_produced_at(basic.get()));
 
     OCSP_SINGLERESP* single = single_response_for(basic.get(), certificate, issuer);
