@@ -41,9 +41,13 @@ STARTTLS = str(PLUGIN_DIR / "check_starttls")
 FLAGS = {"-4", "-6", "-v", "--leaf-only", "--ignore-trust", "--ignore-name", "--fallback-scsv", "--require-pq"}
 NAMES = ["localhost", "lab.example.test", "v4.example.test", "v6.example.test", "sat.example.test",
          "via.example.test"]
-CERT_LABELS = ["days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "time"]
-VERSION_LABELS = ["sslv2", "sslv3", "tls1_0", "tls1_1", "tls1_2", "tls1_3", "connections", "time"]
-STARTTLS_LABELS = ["time_banner", "time_starttls", "time_handshake", "time"]
+CERT_LABELS = ["days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "time_revocation", "addresses",
+               "addresses_failing", "time"]
+# --file connects nowhere: no addresses, and no revocation unless the CA is to be asked
+CERT_FILE_LABELS = ["days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "time"]
+VERSION_LABELS = ["sslv2", "sslv3", "tls1_0", "tls1_1", "tls1_2", "tls1_3", "connections", "addresses",
+                  "addresses_failing", "time"]
+STARTTLS_LABELS = ["time_banner", "time_starttls", "time_handshake", "addresses", "addresses_failing", "time"]
 API_USER = "tls-checks-test"
 
 
@@ -426,8 +430,9 @@ object Service "perfdata-canary" {{
     assert "\n[OK] CN=localhost expires in" in output("lab.example.test!cert-verbose")
     assert "\nchain is trusted: path of 3" in output("lab.example.test!cert-verbose")
     for name in ("lab.example.test!cert-healthy", "lab.example.test!cert-expiring", "lab.example.test!cert-verbose",
-                 "v4.example.test!cert", "v6.example.test!cert", "localhost!cert", "localhost!cert-file"):
+                 "v4.example.test!cert", "v6.example.test!cert", "localhost!cert"):
         assert labels(name) == CERT_LABELS, (name, result(name)["performance_data"])
+    assert labels("localhost!cert-file") == CERT_FILE_LABELS, result("localhost!cert-file")["performance_data"]
     assert result("lab.example.test!cert-expiring")["performance_data"][0].startswith(("days_left=4", "days_left=5"))
     healthy_days = result("lab.example.test!cert-healthy")["performance_data"][0]
     assert re.match(r"days_left=(199\.\d+|200);30:;14:$", healthy_days), healthy_days

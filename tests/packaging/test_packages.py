@@ -252,7 +252,8 @@ def test_nagios4_schedules_the_plugins_and_reports_their_state_output_and_perfda
                       "starttls-missing": 2}, "\n".join(f'{n}: {s["plugin_output"]}' for n, s in status.items())
     assert status["cert-healthy"]["plugin_output"].startswith(f"TLS_CERT OK - localhost:{ports['healthy']} CN=localhost")
     assert re.match(r"days_left=(199\.\d+|200);30:;14: life_left=[\d.]+% days_left_intermediate1=[\d.]+;30:;14: "
-                    r"days_left_anchor=[\d.]+;30:;14: time=[\d.]+s",
+                    r"days_left_anchor=[\d.]+;30:;14: time_revocation=[\d.]+s addresses=1;;;0 "
+                    r"addresses_failing=0;;;0 time=[\d.]+s",
                     status["cert-healthy"]["performance_data"]), status["cert-healthy"]
     assert "expires in" in status["cert-expiring"]["plugin_output"]
     assert status["versions-healthy"]["performance_data"].startswith("sslv2=0 sslv3=0 tls1_0=0 tls1_1=0 tls1_2=1 tls1_3=1")
