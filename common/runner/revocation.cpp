@@ -69,7 +69,9 @@ struct Subject {
 
 // Reports a verified answer from `source`; always an answer about the status.
 void report_answer(const Subject& subject, const tls::RevocationAnswer& answer, const std::string& source) {
-    std::string when = "this update " + utc_date(answer.this_update);
+    // An OCSP response says when it was made; a CRL when its list was.
+    std::string when = answer.produced_at != 0 ? "produced " + utc_date(answer.produced_at)
+                                               : "this update " + utc_date(answer.this_update);
     if (answer.next_update) when += ", next update " + utc_date(*answer.next_update);
     switch (answer.status) {
         case tls::RevocationStatus::good:

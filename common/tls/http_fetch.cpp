@@ -4,6 +4,7 @@
 #include <openssl/http.h>
 #include <openssl/httperr.h>
 
+#include <algorithm>
 #include <array>
 
 #include "net/connector.hpp"
@@ -52,24 +53,49 @@ Expected<Url, FetchError> parse_url(const std::string& url) {
     return parsed;
 }
 
-// OpenSSL's HTTP errors, with their data ("code=404,reason=Not Found"), in one line; and the
-// reason of the last one.
-std::string http_errors(int& last_reason) {
-    std::string out;
+// OpenSSL's HTTP errors, with their data ("code=404,reason=Not Found"), in one line.
+struct HttpErrors {
+    std::string text;
+    std::vector<int> reasons;
+    std::string received;  // the data of HTTP_R_RECEIVED_ERROR: "code=404, reason=Not Found"
+    std::string too_long;  // the data of HTTP_R_MAX_RESP_LEN_EXCEEDED: "length=..., max=..."
+
+    [[nodiscard]] bool has(int reason) const {
+        return std::find(reasons.begin(), reasons.end(), reason) != reasons.end();
+    }
+};
+
+HttpErrors http_errors() {
+    HttpErrors errors;
     unsigned long code = 0;
     const char* data = nullptr;
     int flags = 0;
-    last_reason = 0;
     while ((code = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) != 0) {
         std::array<char, 256> text{};
         ERR_error_string_n(code, text.data(), text.size());
         std::string line(text.data());
         if (const auto colons = line.rfind("::"); colons != std::string::npos) line = line.substr(colons + 2);
-        if (data != nullptr && (flags & ERR_TXT_STRING) != 0 && *data != '\0') line += std::string(" (") + data + ")";
-        out += (out.empty() ? "" : "; ") + line;
-        last_reason = ERR_GET_REASON(code);
+        const std::string detail = data != nullptr && (flags & ERR_TXT_STRING) != 0 ? data : "";
+        if (!detail.empty()) line += " (" + detail + ")";
+        errors.text += (errors.text.empty() ? "" : "; ") + line;
+        const int reason = ERR_GET_REASON(code);
+        errors.reasons.push_back(reason);
+        if (reason == HTTP_R_RECEIVED_ERROR) errors.received = detail;
+        if (reason == HTTP_R_MAX_RESP_LEN_EXCEEDED || reason == HTTP_R_ASN1_LEN_EXCEEDS_MAX_RESP_LEN) errors.too_long = detail;
     }
-    return out.empty() ? "unknown HTTP error" : out;
+    if (errors.text.empty()) errors.text = "unknown HTTP error";
+    return errors;
+}
+
+// "HTTP status 404 (Not Found)" from "code=404, reason=Not Found".
+std::string status_text(const std::string& received) {
+    std::string code;
+    std::string reason;
+    if (const auto at = received.find("code="); at != std::string::npos)
+        code = received.substr(at + 5, received.find_first_of(", ", at + 5) - (at + 5));
+    if (const auto at = received.find("reason="); at != std::string::npos) reason = received.substr(at + 7);
+    if (code.empty()) return "HTTP status other than 200";
+    return "HTTP status " + code + (reason.empty() ? "" : " (" + reason + ")");
 }
 
 struct Attempt {
@@ -117,19 +143,21 @@ Expected<Attempt, FetchError> fetch_once(const std::string& url, const HttpReque
     const auto stop = deadline_bio_status(bio.get()).stop;
     (void)OSSL_HTTP_close(context.release(), response ? 1 : 0);
     if (!response) {
-        int reason = 0;
-        const std::string why = http_errors(reason);
+        const auto errors = http_errors();
         if (location != nullptr) {
             Attempt redirected;
             redirected.redirect = location;
             return redirected;
         }
         if (stop == BioStop::deadline) return unexpected(fetch_error(FetchProblem::timed_out, "timed out waiting for " + peer));
-        if (stop == BioStop::read_limit || reason == HTTP_R_MAX_RESP_LEN_EXCEEDED || reason == HTTP_R_ASN1_LEN_EXCEEDS_MAX_RESP_LEN)
-            return unexpected(fetch_error(FetchProblem::too_large, "larger than " + byte_count_text(request.max_response_bytes)));
-        if (reason == HTTP_R_RECEIVED_ERROR || reason == HTTP_R_STATUS_CODE_UNSUPPORTED)
-            return unexpected(fetch_error(FetchProblem::http_status, "HTTP status other than 200: " + why));
-        return unexpected(fetch_error(FetchProblem::io_error, why));
+        if (stop == BioStop::read_limit || !errors.too_long.empty())
+            return unexpected(fetch_error(FetchProblem::too_large, "larger than " + byte_count_text(request.max_response_bytes) +
+                                                                  (errors.too_long.empty() ? "" : " (" + errors.too_long + ")")));
+        if (errors.has(HTTP_R_RECEIVED_ERROR) || errors.has(HTTP_R_STATUS_CODE_UNSUPPORTED))
+            return unexpected(fetch_error(FetchProblem::http_status, status_text(errors.received)));
+        if (errors.has(HTTP_R_FAILED_READING_DATA) || errors.has(HTTP_R_SERVER_CANCELED_CONNECTION))
+            return unexpected(fetch_error(FetchProblem::unreachable, peer + " closed the connection without an answer"));
+        return unexpected(fetch_error(FetchProblem::io_error, errors.text));
     }
     Attempt done;
     done.result = FetchResult{{}, url};
