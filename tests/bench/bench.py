@@ -16,6 +16,15 @@ of a private hosts file (tests/integration/addresses.py: unshare -m, /etc/hosts 
 one address, 127.0.0.2, and another with four, 127.0.0.2 to 127.0.0.5, an s_server on each; both
 run through the same wrapper, whose cost is thus in both. Their ratios are printed beneath the
 table (the goals: wall <= 1.3x, CPU linear in the addresses, peak RSS <= 1.2x).
+
+The revocation rows (when check_tls_cert has --revocation) use a CA made with `openssl ca`
+(tests/integration/revocation_lab.py, RSA 2048 like the first row's chain): "staple requested, none
+sent" is --revocation staple against the first row's server, which staples nothing; "stapled OCSP"
+is an s_server sending an `openssl ocsp` response for its leaf; "--revocation ocsp (local
+responder)" asks the lab's responder on 127.0.0.1 (its work, an `openssl ocsp` process per request,
+is in the wall time but not in the plugin's CPU). Their ratios against the first row are printed
+beneath the table (the goals: staple <= 1.05x wall, ocsp <= 1.5x CPU); "--revocation none" is the
+reference without any revocation work (the first row asks for a staple: staple is the default).
 """
 
 import argparse
@@ -34,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from addresses import WRAPPER, common_port, write_hosts  # noqa: E402  (tests/integration, on sys.path above)
 from harness import Processes  # noqa: E402
+from revocation_lab import Lab  # noqa: E402
 from pki import Spec, standard_chain  # noqa: E402
 from servers import postfix  # noqa: E402
 
@@ -169,6 +179,39 @@ def multi_address_rows(processes, directory, plugins):
     return [(ONE_ADDRESS_ROW, wrapped("one.bench.test")), (FOUR_ADDRESSES_ROW, wrapped("four.bench.test"))]
 
 
+STAPLE_NONE_ROW = "check_tls_cert (staple requested, none sent)"
+STAPLED_ROW = "check_tls_cert (stapled OCSP)"
+OCSP_ROW = "check_tls_cert --revocation ocsp (local responder)"
+NO_REVOCATION_ROW = "check_tls_cert --revocation none"
+NO_REVOCATION_STAPLING_ROW = "check_tls_cert --revocation none (stapling server)"
+
+
+def revocation_rows(processes, directory, plugins, port, ca, closers):
+    """The revocation rows: --revocation staple and none against the first row's server (`port`,
+    trusting `ca`), and a lab CA's leaf served with a staple and without one (asking its
+    responder). The lab's responder is closed by the callables appended to `closers`."""
+    plugin = str(plugins / "check_tls_cert")
+    help_text = subprocess.run([plugin, "--help"], capture_output=True, text=True).stdout
+    if "--revocation" not in help_text:
+        print("(no revocation rows: check_tls_cert has no --revocation)", file=sys.stderr)
+        return []
+    lab = Lab(Path(directory) / "revocation", processes, key_kind="rsa:2048")
+    closers.append(lab.close)
+    leaf = lab.leaf("bench")
+    stapled_port = lab.tls_server(leaf, lab.staple(leaf, "bench-staple.der"))
+    plain_port = lab.tls_server(leaf)
+    lab.responder()
+    lab_ca = str(lab.root.cert)
+    return [
+        (STAPLE_NONE_ROW, [plugin, "-H", "localhost", "-p", str(port), "--ca-file", ca, "--revocation", "staple"]),
+        (NO_REVOCATION_ROW, [plugin, "-H", "localhost", "-p", str(port), "--ca-file", ca, "--revocation", "none"]),
+        (STAPLED_ROW, [plugin, "-H", "localhost", "-p", str(stapled_port), "--ca-file", lab_ca]),
+        (NO_REVOCATION_STAPLING_ROW, [plugin, "-H", "localhost", "-p", str(stapled_port), "--ca-file", lab_ca,
+                                      "--revocation", "none"]),
+        (OCSP_ROW, [plugin, "-H", "localhost", "-p", str(plain_port), "--ca-file", lab_ca, "--revocation", "ocsp"]),
+    ]
+
+
 def instructions(argv):
     """Instructions executed by the tool and every process it starts (valgrind callgrind)."""
     argv, environment = split_environment(argv)
@@ -198,6 +241,7 @@ def main():
         store = system_store_with(directory, chain.root)
         port = free_port()
         processes = Processes()
+        closers = []
         server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
                                    str(chain.leaf), "-cert_chain", str(chain.chain), "-key", str(chain.key),
                                    "-www", "-quiet"],
@@ -231,6 +275,7 @@ def main():
                                                           "--no-groups", "--no-check-certificate", "--no-fallback",
                                                           "--no-cipher-details", f"127.0.0.1:{port}"]))
             tools += multi_address_rows(processes, directory, args.plugins)
+            tools += revocation_rows(processes, directory, args.plugins, port, ca, closers)
             if shutil.which("testssl"):
                 tools.append(("testssl -p", ["testssl", "-p", "--quiet", "--color", "0", "--warnings", "off",
                                              "--ip", "one", "--nodns", "min", f"127.0.0.1:{port}"], 3))
@@ -249,6 +294,8 @@ def main():
         finally:
             server.terminate()
             server.wait()
+            for close in closers:
+                close()
             processes.stop_all()
 
     base_wall, base_cpu, base_count = rows[0][1], rows[0][2], counts[0]
@@ -273,7 +320,22 @@ def main():
         (_, wall1, cpu1, rss1, _), (_, wall4, cpu4, rss4, _) = by_name[ONE_ADDRESS_ROW], by_name[FOUR_ADDRESSES_ROW]
         print(f"\n4 addresses against 1 (goals: wall <= 1.30, CPU <= 4.00 i.e. at most linear, RSS <= 1.20): "
               f"wall {wall4 / wall1:.2f}, CPU {cpu4 / cpu1 if cpu1 else 0:.2f}, peak RSS {rss4 / rss1:.2f}")
-
+    if all(name in by_name for name in (STAPLE_NONE_ROW, STAPLED_ROW, OCSP_ROW, NO_REVOCATION_ROW,
+                                        NO_REVOCATION_STAPLING_ROW)):
+        # Each against today's check (--revocation none: no status_request, nothing judged) on the
+        # same server.
+        def ratio(name, reference):
+            _, wall, cpu, _, _ = by_name[name]
+            _, reference_wall, reference_cpu, _, _ = by_name[reference]
+            return wall / reference_wall, cpu / reference_cpu if reference_cpu else 0
+        print("\nrevocation against --revocation none on the same server (goals: staple <= 1.05 wall, "
+              "ocsp <= 1.50 CPU):")
+        for name, reference, goal in ((STAPLE_NONE_ROW, NO_REVOCATION_ROW, "wall"),
+                                      (STAPLED_ROW, NO_REVOCATION_STAPLING_ROW, "wall"),
+                                      (OCSP_ROW, NO_REVOCATION_STAPLING_ROW, "CPU")):
+            wall, cpu = ratio(name, reference)
+            met = (wall <= 1.05) if goal == "wall" else (cpu <= 1.50)
+            print(f"  {name}: wall {wall:.2f}, CPU {cpu:.2f} ({goal} goal {'met' if met else 'NOT met'})")
 
 if __name__ == "__main__":
     main()

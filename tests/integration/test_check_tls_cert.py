@@ -7,6 +7,7 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives import hashes
 
+from addresses import ipv6_loopback_available
 from harness import SilentServer, assert_plugin_shape, check_tls_cert, free_port, openssl_server, run_plugin
 from pki import Spec, ec_key, issue, rsa_key, standard_chain, write_chain
 
@@ -283,15 +284,6 @@ def test_unreadable_ca_file_is_unknown(processes, tmp_path):
     run = check(port, ca=tmp_path / "missing.pem")
     assert run.status == "UNKNOWN", run.stdout
     assert "cannot load CA file" in run.summary
-
-
-def ipv6_loopback_available():
-    try:
-        with socket.socket(socket.AF_INET6) as probe:
-            probe.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not ipv6_loopback_available(), reason="no IPv6 loopback on this machine")
