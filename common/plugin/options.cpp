@@ -186,6 +186,8 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
     }
     if (values.count("address")) {
         connection.address = strip_brackets(values["address"].as<std::string>());
+        // A name given as -I is resolved like -H: one trailing dot dropped (/etc/hosts has none).
+        if (connection.address->size() > 1 && connection.address->back() == '.') connection.address->pop_back();
         if (!plausible_host(*connection.address))
             return usage_error(identity, "bad -I/--address '" + *connection.address + "'");
     }

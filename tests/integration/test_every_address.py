@@ -367,12 +367,13 @@ def test_max_addresses_cuts_the_list_and_names_the_rest_not_checked(processes, t
     assert any("not checked" in line and f"127.0.0.3:{port}" in line for line in cut.stdout.splitlines()), cut.stdout
 
 
-@pytest.mark.parametrize("limit", ["0", "65"])
-def test_max_addresses_outside_1_to_64_is_unknown(tmp_path, limit):
+@pytest.mark.parametrize("option, value", [("--max-addresses", "0"), ("--max-addresses", "65"),
+                                           ("--max-addresses", "many"), ("--addresses", "some")])
+def test_bad_addresses_options_are_one_unknown_line_naming_the_option(tmp_path, option, value):
     hosts = write_hosts(tmp_path / "hosts", {NAME: ["127.0.0.2"]})
-    run = plugin(hosts, "check_tls_cert", "-H", NAME, "-p", "443", "--max-addresses", limit)
+    run = plugin(hosts, "check_tls_cert", "-H", NAME, "-p", "443", option, value)
     assert run.status == "UNKNOWN", run.stdout
-    assert "--max-addresses" in run.first_line or "max-addresses" in run.first_line, run.stdout
+    assert f"bad {option} '{value}'" in run.first_line, run.stdout
 
 
 def test_a_name_with_one_address_keeps_the_single_address_output(processes, tmp_path):

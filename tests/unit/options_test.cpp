@@ -72,6 +72,17 @@ BOOST_AUTO_TEST_CASE(shared_options_are_read) {
     BOOST_TEST(options.starttls == "none");
 }
 
+BOOST_AUTO_TEST_CASE(addresses_mode_and_limit_are_read_and_a_name_as_address_loses_its_trailing_dot) {
+    const auto options = connection_of({"-H", "example.org", "-I", "backend.example.org.", "--addresses", "first",
+                                        "--max-addresses", "4"});
+    BOOST_TEST(options.address.value_or("") == "backend.example.org");
+    BOOST_TEST((options.addresses == tls_checks::plugin::AddressMode::first));
+    BOOST_TEST(options.max_addresses == 4U);
+    const auto defaults = connection_of({"-H", "example.org"});
+    BOOST_TEST((defaults.addresses == tls_checks::plugin::AddressMode::every));
+    BOOST_TEST(defaults.max_addresses == 16U);
+}
+
 BOOST_AUTO_TEST_CASE(verbose_counts_every_repetition) {
     BOOST_TEST(connection_of({"-H", "h", "-v"}).verbosity == 1);
     BOOST_TEST(connection_of({"-H", "h", "-v", "--verbose"}).verbosity == 2);
