@@ -120,6 +120,10 @@ class Processes:
 
     def __init__(self, stop_timeout=5.0):
         self.started = []
+        # Callables run by stop_all() once the processes are stopped: the way to stop a daemon
+        # that left the process group it was started in (Postfix's master calls setsid()), which
+        # no signal to the group reaches.
+        self.stoppers = []
         self.stop_timeout = stop_timeout
         self._accepted = {}
         self._settled = set()
@@ -175,6 +179,12 @@ class Processes:
             problem = self._judge_stop(process, sent)
             if problem:
                 problems.append(problem + stderr_tail(process))
+        stoppers, self.stoppers = self.stoppers, []
+        for stop in stoppers:
+            try:
+                stop()
+            except Exception as error:  # noqa: BLE001 - every stopper runs, each failure is reported
+                problems.append(f"stopping a server failed: {error!r}")
         for process in self.started:
             self._settled.add(process)
             log = getattr(process, "stderr_log", None)

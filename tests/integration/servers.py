@@ -96,6 +96,10 @@ def postfix(processes, directory, chain, sasl_socket=None, address="127.0.0.1", 
     ]
     (directory / "master.cf").write_text("\n".join(kept) + "\n")
     subprocess.run(["postfix", "-c", str(directory), "check"], check=False, capture_output=True)
+    # start-fg runs master as a child of a shell, and master makes a session of its own: the
+    # signal to the shell's group at teardown would leave it running. "postfix stop" ends it.
+    processes.stoppers.append(lambda: subprocess.run(["postfix", "-c", str(directory), "stop"], capture_output=True,
+                                                     timeout=30, check=False))
     processes.start(["postfix", "-c", str(directory), "start-fg"], ports["smtp"], address=address,
                     env={**os.environ, "MAIL_CONFIG": str(directory)})
     for port in ports.values():
