@@ -207,8 +207,18 @@ void judge_one(const Subject& subject, bool leaf, const std::vector<std::uint8_t
             return;
         case RevocationMode::automatic:
             if (!pointers.ocsp_urls.empty()) {
-                if (ask_ocsp(subject, pointers, sources, deadline, now)) return;
-                if (pointers.crl_urls.empty()) return;  // what the responder did is reported
+                // What the responder did counts only if the CRL cannot answer either.
+                plugin::Report attempt("");
+                const Subject trial{attempt, subject.certificate, subject.issuer, subject.name, policy};
+                const bool answered = ask_ocsp(trial, pointers, sources, deadline, now);
+                const bool crl_answered = !answered && !pointers.crl_urls.empty() &&
+                                          check_crl(subject, pointers, sources, deadline, now);
+                for (const auto& finding : attempt.findings()) {
+                    if (crl_answered) subject.report.add_detail("revocation: " + finding.text + "; the CRL answered instead");
+                    else subject.report.add(finding.state, finding.text);
+                }
+                for (const auto& detail : attempt.details()) subject.report.add_detail(detail);
+                return;
             }
             if (check_crl(subject, pointers, sources, deadline, now)) return;
             if (pointers.ocsp_urls.empty() && pointers.crl_urls.empty())

@@ -635,6 +635,25 @@ def test_auto_uses_the_crl_when_the_leaf_names_no_responder(lab):
     assert lab.http_requests("intermediate.crl") == 1
 
 
+def test_auto_falls_back_to_the_crl_when_the_responder_is_down_and_does_not_warn(lab):
+    leaf = lab.leaf("leaf", ocsp=f"http://127.0.0.1:{free_port()}/")  # nothing listens there
+    lab.crl()
+    lab.serve_http()
+    port = lab.tls_server(leaf)
+    run = judged(check(lab, port, "--revocation", "auto", "-v"))
+    assert run.status == "OK", run.stdout  # the CRL answered: the responder's refusal pages no one
+    assert_not_revoked_by(run, f"CRL {lab.http_url('intermediate.crl')}")
+    assert_line(run, "revocation: OCSP responder", "refused", "the CRL answered instead")
+
+
+def test_auto_with_the_responder_down_and_no_crl_takes_the_unreachable_state(lab):
+    leaf = lab.leaf("leaf", ocsp=f"http://127.0.0.1:{free_port()}/", crl=None)
+    port = lab.tls_server(leaf)
+    run = judged(check(lab, port, "--revocation", "auto"))
+    assert run.status == "WARNING", run.stdout
+    assert_line(run, "OCSP responder", "refused")
+
+
 def test_auto_takes_a_valid_staple_and_asks_nobody(lab):
     leaf = lab.leaf("leaf")
     lab.crl()
