@@ -1,6 +1,8 @@
 #include "plugin/duration_text.hpp"
 
+#include <array>
 #include <cmath>
+#include <ctime>
 
 #include "plugin/number.hpp"
 
@@ -27,6 +29,15 @@ std::string remaining_text(double seconds) {
     const double whole_seconds = std::round(duration);
     if (whole_seconds >= 60.0) return "1 minute";
     return count_of(format_decimal(whole_seconds, 0), "second");
+}
+
+std::string utc_date(std::int64_t epoch) {
+    const auto seconds = static_cast<std::time_t>(epoch);
+    std::tm broken_down{};
+    if (gmtime_r(&seconds, &broken_down) == nullptr) return "?";
+    std::array<char, 32> text{};
+    if (std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M UTC", &broken_down) == 0) return "?";
+    return text.data();
 }
 
 }  // namespace tls_checks::plugin

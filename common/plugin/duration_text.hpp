@@ -2,6 +2,7 @@
 // How long until (or since) a moment, in words for a status line: "expires in 20 days",
 // "expired 5 hours ago".
 
+#include <cstdint>
 #include <string>
 
 namespace tls_checks::plugin {
@@ -14,5 +15,8 @@ namespace tls_checks::plugin {
 //   below one hour:    whole minutes                         "50 minutes", "1 minute"
 //   below one minute:  whole seconds                         "30 seconds", "1 second", "0 seconds"
 std::string remaining_text(double seconds);
+
+// A moment (seconds since the epoch) as "2026-12-01 17:27 UTC"; "?" when it cannot be shown.
+std::string utc_date(std::int64_t epoch);
 
 }  // namespace tls_checks::plugin

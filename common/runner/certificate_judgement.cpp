@@ -3,7 +3,6 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <ctime>
 
 #include "plugin/duration_text.hpp"
 #include "plugin/number.hpp"
@@ -30,15 +29,6 @@ struct Element {
     bool anchor = false;  // the trust anchor that ends a verified path
     bool on_path = true;  // part of the (possibly partial) path
 };
-
-std::string utc_date(std::int64_t epoch) {
-    const auto seconds = static_cast<std::time_t>(epoch);
-    std::tm broken_down{};
-    if (gmtime_r(&seconds, &broken_down) == nullptr) return "?";
-    char text[32];
-    if (std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &broken_down) == 0) return "?";
-    return text;
-}
 
 double days_left(const tls::CertificateFacts& facts, std::int64_t now) {
     return static_cast<double>(facts.not_after - now) / seconds_per_day;
@@ -175,17 +165,17 @@ void judge_validity(Judge& judge, plugin::Report& report, const CertificatePolic
     // RFC 5280 4.1.2.5: valid from notBefore to notAfter inclusive; outside that, clients refuse
     // it whatever the thresholds say, so --leaf-only never hides an expired intermediate.
     if (now < facts.not_before) {
-        judge.add(element, State::critical, "is not yet valid (valid from " + utc_date(facts.not_before) + ")",
+        judge.add(element, State::critical, "is not yet valid (valid from " + plugin::utc_date(facts.not_before) + ")",
                   Defect::not_yet_valid);
     } else if (now > facts.not_after) {
         judge.add(element, State::critical,
-                  "expired " + plugin::remaining_text(-seconds_left) + " ago (" + utc_date(facts.not_after) + ")",
+                  "expired " + plugin::remaining_text(-seconds_left) + " ago (" + plugin::utc_date(facts.not_after) + ")",
                   Defect::expired);
     } else {
         State state = State::ok;
         if (thresholds_apply) state = critical.alerts(left) ? State::critical : warning.alerts(left) ? State::warning : State::ok;
         judge.add(element, state,
-                  "expires in " + plugin::remaining_text(seconds_left) + " (" + utc_date(facts.not_after) + ")",
+                  "expires in " + plugin::remaining_text(seconds_left) + " (" + plugin::utc_date(facts.not_after) + ")",
                   Defect::expiring);
     }
 
@@ -282,7 +272,7 @@ std::string describe_element(const Element& element, std::int64_t now) {
     else if (element.sent) origin = " (sent)";
     else origin = " (not sent, from the trust store)";
     return element.role + origin + ": subject: " + facts.subject + "; issuer: " + facts.issuer +
-           "; not after: " + utc_date(facts.not_after) + " (" + plugin::format_decimal(days_left(facts, now), 2) +
+           "; not after: " + plugin::utc_date(facts.not_after) + " (" + plugin::format_decimal(days_left(facts, now), 2) +
            " days); key: " + key + "; signature: " + facts.signature.algorithm + "; serial: " + facts.serial +
            "; sha256: " + facts.sha256_fingerprint;
 }
@@ -344,7 +334,7 @@ Expected<tls::CertificationPath, std::string> judge_certificates(plugin::Report&
     }
     std::string ok = tls::short_name(leaf.facts) + " expires in " +
                      plugin::remaining_text(static_cast<double>(leaf.facts.not_after - now)) + " (" +
-                     utc_date(leaf.facts.not_after) + ")";
+                     plugin::utc_date(leaf.facts.not_after) + ")";
     if (soonest != &leaf) {
         ok += "; " + element_name(*soonest) + " expires first, in " +
               plugin::remaining_text(static_cast<double>(soonest->facts.not_after - now));
@@ -372,7 +362,7 @@ std::optional<plugin::Finding> judge_agreement(const std::string& name, const st
         for (std::size_t j = 0; j < where.size(); ++j)
             addresses += (j == 0 ? "" : j + 1 == where.size() ? " and " : ", ") + where[j];
         text += std::string(i == 0 ? " " : "; ") + addresses + (where.size() == 1 ? " serves" : " serve") + " serial " +
-                facts->serial + " (valid until " + utc_date(facts->not_after) + ")";
+                facts->serial + " (valid until " + plugin::utc_date(facts->not_after) + ")";
     }
     return plugin::Finding{State::warning, std::move(text)};
 }

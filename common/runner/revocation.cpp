@@ -11,8 +11,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 
+#include "plugin/duration_text.hpp"
 #include "plugin/perfdata.hpp"
 #include "tls/certificate.hpp"
 #include "tls/revocation.hpp"
@@ -22,15 +22,6 @@ namespace tls_checks::runner {
 using plugin::State;
 
 namespace {
-
-std::string utc_date(std::int64_t epoch) {
-    const auto seconds = static_cast<std::time_t>(epoch);
-    std::tm broken_down{};
-    if (gmtime_r(&seconds, &broken_down) == nullptr) return "?";
-    std::array<char, 32> text{};
-    if (std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M UTC", &broken_down) == 0) return "?";
-    return text.data();
-}
 
 std::string sha256_hex(const std::string& text) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -70,15 +61,15 @@ struct Subject {
 // Reports a verified answer from `source`; always an answer about the status.
 void report_answer(const Subject& subject, const tls::RevocationAnswer& answer, const std::string& source) {
     // An OCSP response says when it was made; a CRL when its list was.
-    std::string when = answer.produced_at != 0 ? "produced " + utc_date(answer.produced_at)
-                                               : "this update " + utc_date(answer.this_update);
-    if (answer.next_update) when += ", next update " + utc_date(*answer.next_update);
+    std::string when = answer.produced_at != 0 ? "produced " + plugin::utc_date(answer.produced_at)
+                                               : "this update " + plugin::utc_date(answer.this_update);
+    if (answer.next_update) when += ", next update " + plugin::utc_date(*answer.next_update);
     switch (answer.status) {
         case tls::RevocationStatus::good:
             subject.report.add_detail("revocation: " + source + " says " + subject.name + " is not revoked (" + when + ")");
             break;
         case tls::RevocationStatus::revoked:
-            subject.report.add(State::critical, subject.name + " is revoked since " + utc_date(answer.revoked_at) +
+            subject.report.add(State::critical, subject.name + " is revoked since " + plugin::utc_date(answer.revoked_at) +
                                                     (answer.reason ? " (" + *answer.reason + ")" : std::string()) +
                                                     ", says " + source);
             break;
@@ -151,7 +142,7 @@ bool check_crl(const Subject& subject, const tls::RevocationPointers& pointers, 
             report_unusable(subject, source, judged.error());
             return false;
         }
-        source += " of " + utc_date(judged->this_update) + ", " + std::to_string(judged->entries) +
+        source += " of " + plugin::utc_date(judged->this_update) + ", " + std::to_string(judged->entries) +
                   (judged->entries == 1 ? " entry" : " entries") + (from_cache ? ", from the cache" : "");
         report_answer(subject, *judged, source);
         if (!from_cache) {
