@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/resolver.hpp"
 #include "plugin/expiry_threshold.hpp"
 #include "plugin/options.hpp"
 #include "plugin/report.hpp"
@@ -17,6 +18,7 @@
 #include "runner/certificate_judgement.hpp"
 #include "runner/revocation.hpp"
 #include "runner/connection.hpp"
+#include "runner/dane.hpp"
 #include "tls/certificate.hpp"
 #include "tls/certificate_file.hpp"
 
@@ -36,6 +38,8 @@ struct Config {
     runner::RevocationPolicy revocation;
     std::optional<std::string> file;
     std::optional<std::string> password_file;
+    bool dane = false;  // --dane: verify the TLSA records of _PORT._tcp.HOST
+    dns::ResolverOptions resolver;
 };
 
 po::options_description certificate_options() {
@@ -76,7 +80,13 @@ po::options_description certificate_options() {
         ("revocation-unreachable", po::value<std::string>()->value_name("STATE")->default_value("warning"),
             "state when a responder or CRL server gives no usable answer (ok, warning, critical, unknown)")
         ("cache-dir", po::value<std::string>()->value_name("DIR"),
-            "keep fetched CRLs in DIR until their next update (nothing is written without it)");
+            "keep fetched CRLs in DIR until their next update (nothing is written without it)")
+        ("dane", po::bool_switch(),
+            "verify the server against the DNSSEC-secure TLSA records of _PORT._tcp.HOST (RFC 6698, 7671)")
+        ("dns-server", po::value<std::string>()->value_name("ADDR[@PORT]"),
+            "with --dane: send DNS queries to this resolver (default: those of /etc/resolv.conf)")
+        ("trust-anchor", po::value<std::string>()->value_name("FILE"),
+            "with --dane: DNSSEC trust anchor, DS or DNSKEY lines (default: " TLS_CHECKS_TRUST_ANCHOR ")");
     // clang-format on
     return options;
 }
@@ -146,13 +156,23 @@ Expected<Config, ConfigError> read_config(const po::variables_map& values, const
             return unexpected(ConfigError{"bad --cache-dir '" + *revocation.cache_dir + "': not a directory"});
     }
 
+    config.dane = values["dane"].as<bool>();
+    if (values.count("dns-server")) {
+        auto server = dns::forwarder_address(values["dns-server"].as<std::string>());
+        if (!server) return unexpected(ConfigError{"bad --dns-server: " + server.error().message});
+        config.resolver.server = *server;
+    }
+    if (values.count("trust-anchor")) config.resolver.trust_anchor_file = values["trust-anchor"].as<std::string>();
+    if (!config.dane && (values.count("dns-server") || values.count("trust-anchor")))
+        return unexpected(ConfigError{"--dns-server and --trust-anchor go with --dane"});
+
     if (values.count("file")) config.file = values["file"].as<std::string>();
     if (values.count("password-file")) config.password_file = values["password-file"].as<std::string>();
     if (config.password_file && !config.file) return unexpected(ConfigError{"--password-file goes with --file"});
     if (config.file) {
         for (const char* network :
              {"hostname", "address", "port", "sni", "starttls", "ipv4", "ipv6", "client-cert", "client-key",
-              "addresses", "max-addresses"}) {
+              "addresses", "max-addresses", "dane"}) {
             if (values.count(network) && !values[network].defaulted())
                 return unexpected(ConfigError{std::string("--file reads a certificate file: --") + network +
                                               " does not apply (use --name for the name to match)"});
@@ -205,10 +225,18 @@ plugin::PluginOutput check_file(const Config& config, int verbosity, std::chrono
 plugin::Report check_address(const Config& config, const plugin::ConnectionOptions& connection,
                              std::optional<starttls::Protocol> protocol, const runner::AddressTarget& target,
                              const net::Deadline& deadline, std::optional<runner::ServedLeaf>& leaf,
-                             runner::RevocationSources& revocation) {
+                             runner::RevocationSources& revocation, const std::optional<runner::TlsaLookup>& tlsa) {
     plugin::Report report(std::string(identity.prefix));
     report.set_context(target.where);
-    auto opened = runner::open_tls(connection, protocol, target.endpoints, deadline);
+    std::optional<tls::DaneRequest> dane;
+    if (tlsa) {
+        dane = runner::dane_request(*tlsa, connection.hostname, false);
+        if (dane) {
+            dane->ca_file = config.policy.anchors.ca_file;
+            dane->ca_path = config.policy.anchors.ca_path;
+        }
+    }
+    auto opened = runner::open_tls(connection, protocol, target.endpoints, deadline, dane);
     if (!opened) {
         report.add(opened.error().state, opened.error().message);
         return report;
@@ -231,6 +259,13 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
         return report;
     }
     runner::judge_revocation(report, *judged, session.peer_chain, session.stapled_ocsp, revocation, deadline, now);
+    if (tlsa) {
+        const bool authenticated =
+            runner::judge_dane(report, *tlsa, session.dane, "DANE clients will refuse " + connection.hostname);
+        if (!authenticated && (tlsa->status == runner::TlsaLookup::Status::insecure ||
+                               tlsa->status == runner::TlsaLookup::Status::none))
+            report.add(State::warning, "--dane: no DNSSEC-secure TLSA records at " + tlsa->owner);
+    }
     return report;
 }
 
@@ -255,12 +290,32 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     // One responder or CRL fetch for all the addresses that serve the same certificate.
     runner::RevocationSources revocation(config.revocation);
 
+    // --dane: the TLSA records, looked up once for every address.
+    std::optional<runner::TlsaLookup> tlsa;
+    if (config.dane) {
+        const std::string owner = runner::tlsa_owner(connection.port, connection.hostname);
+        auto resolver = dns::Resolver::create(config.resolver);
+        if (!resolver) {
+            plugin::Report failed(std::string(identity.prefix));
+            failed.add(State::unknown, resolver.error());
+            return plugin::finish_report(failed, started, connection.verbosity);
+        }
+        const std::vector<dns::Query> queries{{owner, dns::RrType::tlsa}};
+        auto answers = (*resolver)->resolve(queries, deadline);
+        tlsa = runner::tlsa_lookup_from(owner, answers.front());
+        if (tlsa->timed_out) {
+            plugin::Report failed(std::string(identity.prefix));
+            failed.add(connection.timeout_state, "DANE: " + tlsa->why);
+            return plugin::finish_report(failed, started, connection.verbosity);
+        }
+    }
+
     // What each address served, by its index, for the comparison across them.
     std::vector<std::optional<runner::ServedLeaf>> leaves(connection.max_addresses);
     auto report = runner::check_every_address(
         std::string(identity.prefix), runner::target_from(connection).display(), connection, deadline,
         [&](std::size_t i, const runner::AddressTarget& target) {
-            return check_address(config, connection_with_staple, *protocol, target, deadline, leaves[i], revocation);
+            return check_address(config, connection_with_staple, *protocol, target, deadline, leaves[i], revocation, tlsa);
         },
         [&](const runner::AddressPlan& plan) {
             std::vector<runner::ServedLeaf> served;

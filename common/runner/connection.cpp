@@ -159,7 +159,8 @@ std::optional<std::string> group_this_openssl_lacks(const plugin::ConnectionOpti
 }  // namespace
 
 Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options, std::optional<starttls::Protocol> protocol,
-                                       std::span<const net::Endpoint> endpoints, const net::Deadline& deadline) {
+                                       std::span<const net::Endpoint> endpoints, const net::Deadline& deadline,
+                                       const std::optional<tls::DaneRequest>& dane) {
     Connection connection;
     auto connected = net::connect_first(endpoints, deadline);
     if (!connected) {
@@ -179,6 +180,7 @@ Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options,
     handshake_options.client_certificate = options.client_certificate;
     handshake_options.client_key = options.client_key;
     handshake_options.request_ocsp_staple = options.request_ocsp_staple;
+    handshake_options.dane = dane;
     auto session = tls::handshake(connection.socket, handshake_options, deadline);
     if (!session) {
         const auto& error = session.error();

@@ -81,7 +81,9 @@ struct Connection {
 
 // Connects to the first of `endpoints` to accept (Happy Eyeballs, net/connector.hpp), runs the
 // STARTTLS dialog of `protocol` (if any) and completes a TLS handshake.
+// With `dane`, the handshake also verifies those TLSA records (Connection.session.dane).
 Expected<Connection, Failure> open_tls(const plugin::ConnectionOptions& options, std::optional<starttls::Protocol> protocol,
-                                       std::span<const net::Endpoint> endpoints, const net::Deadline& deadline);
+                                       std::span<const net::Endpoint> endpoints, const net::Deadline& deadline,
+                                       const std::optional<tls::DaneRequest>& dane = std::nullopt);
 
 }  // namespace tls_checks::runner

@@ -1,8 +1,10 @@
 #include "tls/handshake.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -126,6 +128,92 @@ bool set_supported_groups(SSL_CTX* context, std::span<const char* const> names) 
 
 namespace {
 
+// A new context with what `options` ask of every handshake.
+Expected<SslCtxPtr, TlsError> configured_context(const HandshakeOptions& options) {
+    auto context = make_context();
+    if (!context) return unexpected(std::move(context.error()));
+    if (auto used = use_client_certificate(context->get(), options); !used) return unexpected(std::move(used.error()));
+    SSL_CTX_set_cert_cb(context->get(), note_certificate_request, nullptr);
+    // SSL_CTX_set_tlsext_status_type() is a macro with a C cast; this is what it expands to.
+    if (options.request_ocsp_staple)
+        SSL_CTX_ctrl(context->get(), SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE, TLSEXT_STATUSTYPE_ocsp, nullptr);
+    return context;
+}
+
+// A context of its own for a DANE handshake (a few per run, so the shared one stays as it is):
+// DANE enabled, and the WebPKI store loaded when PKIX-TA(0) or PKIX-EE(1) records need it.
+Expected<SslCtxPtr, TlsError> dane_context(const HandshakeOptions& options) {
+    auto context = configured_context(options);
+    if (!context) return context;
+    const DaneRequest& dane = *options.dane;
+    if (SSL_CTX_dane_enable(context->get()) <= 0)
+        return unexpected(TlsError{TlsErrorKind::io_error, "cannot enable DANE: " + drain_openssl_errors()});
+    const bool pkix = !dane.smtp && std::any_of(dane.records.begin(), dane.records.end(),
+                                                [](const TlsaRecord& record) { return record.usage < 2; });
+    if (pkix) {
+        const int loaded = dane.ca_file || dane.ca_path
+                               ? SSL_CTX_load_verify_locations(context->get(), dane.ca_file ? dane.ca_file->c_str() : nullptr,
+                                                               dane.ca_path ? dane.ca_path->c_str() : nullptr)
+                               : SSL_CTX_set_default_verify_paths(context->get());
+        if (loaded != 1)
+            return unexpected(TlsError{TlsErrorKind::io_error, "cannot load the trust anchors for PKIX TLSA records: " +
+                                                                   drain_openssl_errors()});
+    }
+    return context;
+}
+
+// Gives the SSL the TLSA records of `dane`; says which ones OpenSSL (or RFC 7672) cannot use.
+Expected<DaneOutcome, TlsError> start_dane(SSL* ssl, const DaneRequest& dane) {
+    DaneOutcome outcome;
+    if (SSL_dane_enable(ssl, dane.base_domain.c_str()) <= 0)
+        return unexpected(TlsError{TlsErrorKind::io_error, "cannot enable DANE: " + drain_openssl_errors()});
+    // DANE-EE(3) authenticates the key itself: names and dates do not matter (RFC 7671 5.1).
+    (void)SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+    for (const auto& name : dane.other_names) (void)SSL_add1_host(ssl, name.c_str());
+    for (const auto& record : dane.records) {
+        if (dane.smtp && record.usage < 2) {
+            outcome.unusable.push_back(tlsa_text(record) + ": " + usage_name(record.usage) +
+                                       ", not used for SMTP (RFC 7672 3.1.3)");
+            continue;
+        }
+        const int added = SSL_dane_tlsa_add(ssl, record.usage, record.selector, record.matching, record.data.data(),
+                                            record.data.size());
+        if (added > 0) {
+            ++outcome.usable;
+        } else {
+            const std::string why = added == 0 ? "unsupported usage, selector or matching type"
+                                               : "malformed (" + drain_openssl_errors() + ")";
+            outcome.unusable.push_back(tlsa_text(record) + ": " + why);
+        }
+        ERR_clear_error();
+    }
+    return outcome;
+}
+
+// What DANE verification made of the handshake that just completed.
+void finish_dane(SSL* ssl, DaneOutcome& outcome) {
+    const long verified = SSL_get_verify_result(ssl);
+    X509* matched_certificate = nullptr;
+    EVP_PKEY* matched_key = nullptr;
+    outcome.matched_depth = SSL_get0_dane_authority(ssl, &matched_certificate, &matched_key);
+    if (outcome.matched_depth >= 0) {
+        TlsaRecord record;
+        const unsigned char* data = nullptr;
+        std::size_t length = 0;
+        if (SSL_get0_dane_tlsa(ssl, &record.usage, &record.selector, &record.matching, &data, &length) >= 0 &&
+            data != nullptr) {
+            record.data.assign(data, data + length);
+            outcome.matched = std::move(record);
+        }
+    }
+    outcome.authenticated = outcome.usable > 0 && outcome.matched_depth >= 0 && verified == X509_V_OK;
+    if (!outcome.authenticated) {
+        outcome.failure = outcome.usable == 0 ? "no usable TLSA record"
+                          : verified != X509_V_OK ? X509_verify_cert_error_string(verified)
+                                                  : "no TLSA record matched";
+    }
+}
+
 // The context for `options`, made once per process and shared: the addresses of a name are
 // handshaken with it in parallel (SSL_new() on a context that is no longer changed is
 // thread-safe). Making the first one costs two fifths of a check's instructions (OpenSSL 3
@@ -142,13 +230,8 @@ Expected<SslCtxPtr, TlsError> shared_context(const HandshakeOptions& options) {
         SSL_CTX_up_ref(made);
         return SslCtxPtr(made);
     }
-    auto context = make_context();
+    auto context = configured_context(options);
     if (!context) return unexpected(std::move(context.error()));
-    if (auto used = use_client_certificate(context->get(), options); !used) return unexpected(std::move(used.error()));
-    SSL_CTX_set_cert_cb(context->get(), note_certificate_request, nullptr);
-    // SSL_CTX_set_tlsext_status_type() is a macro with a C cast; this is what it expands to.
-    if (options.request_ocsp_staple)
-        SSL_CTX_ctrl(context->get(), SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE, TLSEXT_STATUSTYPE_ocsp, nullptr);
     if (made != nullptr) SSL_CTX_free(made);
     made = context->get();
     SSL_CTX_up_ref(made);
@@ -162,7 +245,7 @@ Expected<SslCtxPtr, TlsError> shared_context(const HandshakeOptions& options) {
 
 Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOptions& options,
                                          const net::Deadline& deadline) {
-    auto context = shared_context(options);
+    auto context = options.dane ? dane_context(options) : shared_context(options);
     if (!context) return unexpected(std::move(context.error()));
     TlsSession session;
     session.context = std::move(*context);
@@ -180,6 +263,11 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
     if (options.server_name && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                                         const_cast<char*>(options.server_name->c_str())) != 1)
         return unexpected(TlsError{TlsErrorKind::io_error, "cannot set SNI: " + drain_openssl_errors()});
+    if (options.dane) {
+        auto started = start_dane(ssl, *options.dane);
+        if (!started) return unexpected(std::move(started.error()));
+        session.dane = std::move(*started);
+    }
 
     // A server that wants a client certificate we do not have (TLS 1.2 and older) ends the
     // handshake after its own certificates, with an alert or a close: its chain has arrived and
@@ -244,6 +332,7 @@ Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOpt
             exchange == NID_kx_any || exchange == NID_kx_ecdhe || exchange == NID_kx_dhe;
     }
     session.peer_chain = peer_chain_of(ssl);
+    if (session.dane) finish_dane(ssl, *session.dane);
     if (session.peer_chain.empty()) {
         return unexpected(TlsError{TlsErrorKind::handshake_failed,
                                    socket.peer_text + " completed the handshake without a certificate"});

@@ -15,6 +15,7 @@
 #include "base/expected.hpp"
 #include "net/deadline.hpp"
 #include "net/socket.hpp"
+#include "tls/dane.hpp"
 #include "tls/deadline_bio.hpp"
 #include "tls/ossl.hpp"
 
@@ -32,6 +33,9 @@ struct HandshakeOptions {
     std::size_t max_handshake_bytes = handshake_read_limit;
     // Ask for a stapled OCSP response (status_request, RFC 6066 8); the server may ignore it.
     bool request_ocsp_staple = true;
+    // Verify the server against these TLSA records with OpenSSL's DANE support; the handshake
+    // completes whatever the outcome, which TlsSession.dane holds.
+    std::optional<DaneRequest> dane;
 };
 
 // The key exchange groups offered, most preferred first. OpenSSL's default groups stop at
@@ -77,6 +81,8 @@ struct TlsSession {
     std::string ended_by;
     // The OCSP response the server stapled (DER), empty when it sent none.
     std::vector<std::uint8_t> stapled_ocsp;
+    // With HandshakeOptions.dane: what DANE verification found.
+    std::optional<DaneOutcome> dane;
 
     // Sends close_notify without waiting for the peer's answer.
     void close() noexcept;
