@@ -178,7 +178,8 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
     }
 
     const bool offline = !identity.offline_option.empty() && values.count(std::string(identity.offline_option)) > 0;
-    if (!values.count("hostname") && !offline) return usage_error(identity, "-H/--hostname is required");
+    if (!values.count("hostname") && !offline)
+        return usage_error(identity, identity.missing_target.empty() ? "-H/--hostname is required" : identity.missing_target);
     if (values.count("hostname")) {
         auto hostname = host_option(values["hostname"].as<std::string>(), "-H/--hostname");
         if (!hostname) return usage_error(identity, hostname.error().message);

@@ -26,6 +26,8 @@ struct PluginIdentity {
     // An option of the plugin's own that makes it work without a network target (check_tls_cert
     // --file): when given, -H is not required.
     std::string_view offline_option = {};
+    // What a run without -H (and without offline_option) is told; empty: "-H/--hostname is required".
+    std::string_view missing_target = {};
 };
 
 enum class IpVersion { any, v4, v6 };

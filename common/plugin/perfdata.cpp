@@ -35,6 +35,15 @@ std::string format_label(std::string_view raw) {
 
 }  // namespace
 
+Perfdata count_perfdata(std::string label, std::size_t value) {
+    Perfdata item;
+    item.label = std::move(label);
+    item.value = static_cast<double>(value);
+    item.decimals = 0;
+    item.min = 0;
+    return item;
+}
+
 Perfdata seconds_perfdata(std::string label, std::chrono::duration<double> value) {
     Perfdata item;
     item.label = std::move(label);

@@ -25,6 +25,9 @@ struct Perfdata {
     std::optional<double> max;
 };
 
+// A count, whole and never negative ("addresses=3;;;0").
+Perfdata count_perfdata(std::string label, std::size_t value);
+
 // A duration in seconds with millisecond resolution ("time=0.012s").
 Perfdata seconds_perfdata(std::string label, std::chrono::duration<double> value);
 

@@ -11,15 +11,6 @@ using plugin::State;
 
 namespace {
 
-plugin::Perfdata count_perfdata(std::string label, std::size_t value) {
-    plugin::Perfdata item;
-    item.label = std::move(label);
-    item.value = static_cast<double>(value);
-    item.decimals = 0;
-    item.min = 0;
-    return item;
-}
-
 std::string count_text(std::size_t count, const char* one, const char* many) {
     return std::to_string(count) + " " + (count == 1 ? one : many);
 }
@@ -119,8 +110,8 @@ plugin::Report combine_addresses(const std::string& prefix, const AddressPlan& p
     }
     if (reports.size() == 1 && across.empty()) {
         plugin::Report single = std::move(reports.front());
-        single.add_perfdata(count_perfdata("addresses", 1));
-        single.add_perfdata(count_perfdata("addresses_failing", failing));
+        single.add_perfdata(plugin::count_perfdata("addresses", 1));
+        single.add_perfdata(plugin::count_perfdata("addresses_failing", failing));
         return single;
     }
 
@@ -172,8 +163,8 @@ plugin::Report combine_addresses(const std::string& prefix, const AddressPlan& p
         for (const auto& detail : report.details()) combined.add_detail(where + ": " + detail);
     }
     for (const auto& item : reports[deciding].perfdata()) combined.add_perfdata(item);
-    combined.add_perfdata(count_perfdata("addresses", reports.size()));
-    combined.add_perfdata(count_perfdata("addresses_failing", failing));
+    combined.add_perfdata(plugin::count_perfdata("addresses", reports.size()));
+    combined.add_perfdata(plugin::count_perfdata("addresses_failing", failing));
     return combined;
 }
 
