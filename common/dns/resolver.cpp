@@ -152,6 +152,7 @@ Expected<std::string, BadServer> forwarder_address(std::string_view text) {
     const auto bad = [](std::string message) { return unexpected(BadServer{std::move(message)}); };
     std::string address(text);
     std::string port;
+    bool has_port = false;
     if (!address.empty() && address.front() == '[') {
         const auto close = address.find(']');
         if (close == std::string::npos) return bad("no ']' after the IPv6 address");
@@ -160,15 +161,18 @@ Expected<std::string, BadServer> forwarder_address(std::string_view text) {
         if (!rest.empty()) {
             if (rest.front() != '@' && rest.front() != '#') return bad("want ADDR[@PORT]");
             port = rest.substr(1);
+            has_port = true;
         }
     } else if (const auto at = address.find_last_of("@#"); at != std::string::npos) {
         port = address.substr(at + 1);
         address.resize(at);
+        has_port = true;
     }
     std::array<unsigned char, 16> bytes{};
     if (inet_pton(AF_INET, address.c_str(), bytes.data()) != 1 && inet_pton(AF_INET6, address.c_str(), bytes.data()) != 1)
         return bad("'" + address + "' is not an IP address");
-    if (!port.empty()) {
+    if (has_port) {
+        if (port.empty()) return bad("bad port ''");
         long number = 0;
         for (const char c : port) {
             if (c < '0' || c > '9' || number > 65535) return bad("bad port '" + port + "'");
