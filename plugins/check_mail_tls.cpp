@@ -201,6 +201,11 @@ std::optional<std::string> webpki_problem(const tls::CertificationPath& path, co
     return std::nullopt;
 }
 
+// A TLSA lookup that makes DANE senders defer whatever the server presents.
+bool dane_lookup_failed(const runner::TlsaLookup& lookup) {
+    return lookup.status == runner::TlsaLookup::Status::bogus || lookup.status == runner::TlsaLookup::Status::failed;
+}
+
 // --versions: the deprecated versions, each probed with a hand-built hello after the SMTP
 // dialog (the local OpenSSL cannot speak SSLv2 or SSLv3). At most two connections at a time:
 // MTAs limit connections per client address.
@@ -248,7 +253,7 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
     if (!opened) {
         const auto& failure = opened.error();
         if (failure.dialog_failure == starttls::DialogFailure::not_offered) {
-            report.add(State::critical, "STARTTLS not offered: senders deliver in plaintext (" + failure.detail + ")");
+            report.add(State::critical, failure.detail + ": senders deliver in plaintext");
             std::string offered;
             for (const auto& capability : failure.capabilities) offered += (offered.empty() ? "" : ", ") + capability;
             report.add_detail("capabilities: " + (offered.empty() ? std::string("none") : offered));
@@ -256,7 +261,8 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
             report.add(failure.state, failure.detail);
         }
         if (dane) report.add(State::critical, consequence + ": no TLS session to verify");
-        facts.dane_failed = dane.has_value();
+        if (dane_lookup_failed(host.tlsa)) (void)runner::judge_dane(report, host.tlsa, std::nullopt, consequence);
+        facts.dane_failed = dane.has_value() || dane_lookup_failed(host.tlsa);
         return report;
     }
     facts.starttls = true;
@@ -267,7 +273,7 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
     if (!opened->dialog->greeting.empty()) report.add_detail("greeting: " + opened->dialog->greeting);
 
     facts.dane_authenticated = runner::judge_dane(report, host.tlsa, session.dane, consequence);
-    facts.dane_failed = dane.has_value() && !facts.dane_authenticated;
+    facts.dane_failed = (dane.has_value() && !facts.dane_authenticated) || dane_lookup_failed(host.tlsa);
 
     // The certificate as check_tls_cert judges it, against the MX host name. DANE senders do not
     // look at it when DANE authenticates the server: then it is only described.
@@ -669,7 +675,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         combined = runner::combine_addresses(std::string(identity.prefix), plan, std::move(reports), across,
                                              connection.verbosity);
     }
-    for (const auto& detail : report.details()) combined.add_detail(detail);
+    combined.add_details_first(report.details());
     // One address: its report is the run's, and its context (where) follows the domain.
     const bool ok = combined.state() == State::ok;
     combined.set_context(single && !ok ? domain + ": " + plan.endpoints.front().text : domain + ":");

@@ -8,6 +8,10 @@ namespace tls_checks::plugin {
 
 void Report::add(State state, std::string text) { findings_.push_back(Finding{state, std::move(text)}); }
 
+void Report::add_details_first(const std::vector<std::string>& lines) {
+    details_.insert(details_.begin(), lines.begin(), lines.end());
+}
+
 void Report::add_detail(std::string text) { details_.push_back(std::move(text)); }
 
 void Report::add_perfdata(Perfdata item) { perfdata_.push_back(std::move(item)); }

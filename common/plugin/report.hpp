@@ -26,6 +26,9 @@ public:
     void add(State state, std::string text);
     // A line of long output that judges nothing (a chain element, the negotiated cipher).
     void add_detail(std::string text);
+    // Lines of long output put before every detail added so far: what a whole run found about
+    // its target, ahead of the details of each address (the 4 KiB limit cuts from the end).
+    void add_details_first(const std::vector<std::string>& lines);
     void add_perfdata(Perfdata item);
 
     // Put before the summary ("127.0.0.1:443"), joined to it by `separator`.
