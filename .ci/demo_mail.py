@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """For the demo: a real Postfix on 127.0.0.1 (one smtpd with STARTTLS, one without), configured
-in DIRECTORY with the demo's certificate, the way the integration tests start it. Prints
-"smtp=PORT plain=PORT" once it listens, and stops Postfix when it gets SIGTERM."""
+in DIRECTORY with the demo's certificate, the way the integration tests start it; and a real NSD
+serving two signed mail domains whose MX is that Postfix: demo.example. with a TLSA record that
+matches its key, stale.example. with one left from an old key. Prints "smtp=PORT plain=PORT
+dns=ADDR@PORT anchor=FILE" once everything listens, and stops it all on SIGTERM."""
 
 import signal
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 from harness import Processes  # noqa: E402
+from dns_lab import DnsLab, tlsa_rdata  # noqa: E402
 from servers import postfix  # noqa: E402
 
 
@@ -28,7 +31,13 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     ports = postfix(processes, directory / "postfix",
                     DemoChain(directory / "server90.pem", directory / "server90.key", directory / "ca.pem"))
-    print(f"smtp={ports['smtp']} plain={ports['plain']}", flush=True)
+    lab = DnsLab(processes, directory / "dns")
+    fresh = lab.zone("demo.example.")
+    fresh.add(f"@ MX 10 mx1\nmx1 A 127.0.0.1\n_{ports['smtp']}._tcp.mx1 TLSA {tlsa_rdata(directory / 'server90.pem', 3, 1, 1)}")
+    stale = lab.zone("stale.example.")
+    stale.add(f"@ MX 10 mx1\nmx1 A 127.0.0.1\n_{ports['smtp']}._tcp.mx1 TLSA 3 1 1 {'5e' * 32}")
+    lab.start()
+    print(f"smtp={ports['smtp']} plain={ports['plain']} dns={lab.server()} anchor={lab.trust_anchor}", flush=True)
     signal.pause()
 
 
