@@ -10,7 +10,7 @@ import pytest
 import servers
 from addresses import common_port
 from dns_lab import DnsLab, SilentDns, mta_sts_server, tlsa_rdata
-from harness import assert_plugin_shape, run_plugin
+from harness import SilentServer, assert_plugin_shape, run_plugin
 from pki import Spec, standard_chain
 
 PLUGIN = "check_mail_tls"
@@ -407,6 +407,23 @@ def test_silent_dns_server_ends_within_the_time_limit(processes, tmp_path):
     assert run.status == "CRITICAL", run.stdout
     assert "MX lookup failed" in run.first_line, run.stdout
     assert f"no answer from 127.0.0.1@{silent.port} in time" in run.first_line, run.stdout
+
+
+def test_mx_host_that_never_speaks_ends_within_the_time_limit(processes, tmp_path):
+    """A hostile MX: it accepts the connection and never sends its greeting."""
+    silent = SilentServer()
+    try:
+        lab = DnsLab(processes, tmp_path / "dns")
+        lab.zone("example.").add("@ MX 10 mx1\nmx1 A 127.0.0.1")
+        lab.start()
+        run = shaped(run_plugin(PLUGIN, "-D", "example", "-p", silent.port, "--dns-server", lab.server(),
+                                "--trust-anchor", lab.trust_anchor, "-t", 3))
+    finally:
+        silent.close()
+    assert run.elapsed < 3.5, (run.elapsed, run.stdout)
+    assert run.status == "CRITICAL", run.stdout
+    assert f"mx1.example 127.0.0.1:{silent.port}" in run.first_line, run.stdout
+    assert "timed out" in run.first_line, run.stdout
 
 
 USAGE = "Usage: check_mail_tls -D domain "
