@@ -445,10 +445,11 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         const auto texts = txt_records(*answers[1]);
         if (!texts.empty()) {
             auto index = mail::select_versioned_record(texts, "v=STSv1");
+            // Records that are not MTA-STS records are ignored (RFC 8461 3.1); two of them are an error.
+            const bool any = std::any_of(texts.begin(), texts.end(),
+                                         [](const std::string& text) { return text.rfind("v=STS", 0) == 0; });
             if (!index) {
-                if (texts.size() > 1 || texts.front().rfind("v=STS", 0) == 0) {
-                    sts_problem = "MTA-STS TXT record " + sts_name + ": " + index.error().message;
-                }
+                if (any) sts_problem = "MTA-STS TXT record " + sts_name + ": " + index.error().message;
             } else {
                 auto record = mail::parse_mta_sts_record(texts[*index]);
                 if (record) sts_record = std::move(*record);
