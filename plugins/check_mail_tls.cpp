@@ -47,7 +47,8 @@ constexpr plugin::PluginIdentity identity{
     "-D domain [-p port] [--require LIST] [--dns-server ADDR[@PORT]]",
     25,
     "domain",
-    "-D/--domain is required: the mail domain to check"};
+    "-D/--domain is required: the mail domain to check",
+    "hostname address sni starttls addresses xmpp-domain"};
 
 // RFC 8461 3.3: senders bound the policy's size; 64 KiB is what the policy parser takes.
 constexpr std::size_t max_policy_bytes = 64 * 1024;
@@ -98,6 +99,7 @@ struct ConfigError {
 
 Expected<Config, ConfigError> read_config(const po::variables_map& values) {
     Config config;
+    // identity.refused_options: the MX hosts come from DNS.
     for (const char* refused : {"hostname", "address", "sni", "starttls", "addresses", "xmpp-domain"}) {
         if (values.count(refused) && !values[refused].defaulted())
             return unexpected(ConfigError{std::string("--") + refused +

@@ -15,8 +15,10 @@ namespace tls_checks::plugin {
 
 namespace {
 
+constexpr const char* shared_caption = "Connection and general options";
+
 po::options_description shared_options() {
-    po::options_description options("Connection and general options", 80);
+    po::options_description options(shared_caption, 80);
     // clang-format off
     options.add_options()
         ("hostname,H", po::value<std::string>()->value_name("NAME"),
@@ -167,10 +169,17 @@ std::variant<CommandLine, EarlyExit> parse_command_line(const PluginIdentity& id
     if (connection.verbosity > 3) connection.verbosity = 3;
 
     if (values["help"].as<bool>()) {
+        po::options_description visible_shared(shared_caption, 80);
+        for (const auto& option : shared.options()) {
+            const std::string refused = " " + std::string(identity.refused_options) + " ";
+            if (refused.find(" " + option->long_name() + " ") == std::string::npos) visible_shared.add(option);
+        }
+        po::options_description visible(80);
+        visible.add(specific).add(visible_shared);
         std::ostringstream help;
         help << identity.program << " " << TLS_CHECKS_VERSION << " - " << identity.purpose << "\n\n"
              << usage_line(identity) << "\n"
-             << all << "\nExit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+             << visible << "\nExit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
         return EarlyExit{3, help.str()};
     }
     if (values["version"].as<bool>()) {

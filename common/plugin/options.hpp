@@ -28,6 +28,9 @@ struct PluginIdentity {
     std::string_view offline_option = {};
     // What a run without -H (and without offline_option) is told; empty: "-H/--hostname is required".
     std::string_view missing_target = {};
+    // Shared options the plugin refuses (long names, space-separated): left out of --help; the
+    // plugin says why when one is given.
+    std::string_view refused_options = {};
 };
 
 enum class IpVersion { any, v4, v6 };
