@@ -13,9 +13,13 @@ from harness import PLUGIN_DIR, run_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = PLUGIN_DIR.parent
-PLUGINS = {"check_tls_cert": "tls_cert", "check_tls_version": "tls_version", "check_starttls": "starttls"}
+PLUGINS = {"check_tls_cert": "tls_cert", "check_tls_version": "tls_version", "check_starttls": "starttls",
+           "check_mail_tls": "mail_tls"}
 # Options that only a second CheckCommand of the same plugin carries (check_tls_cert --file).
 SECOND_COMMANDS = {"check_tls_cert": "tls_cert_file"}
+# Plugins that check a mail domain (-D), not a host: no -H, no -I, no address to choose; their
+# Nagios command takes the domain in $ARG1$ and further options in $ARG2$.
+DOMAIN_PLUGINS = {"check_mail_tls"}
 # --help and --version end a run; they have no place in a check definition.
 NOT_FOR_CHECKS = {"--help", "--version"}
 
@@ -71,6 +75,13 @@ def test_icinga2_checkcommand_reaches_every_option(plugin, command):
         assert long_name in arguments or short_name in arguments, f"{command} lacks {long_name}"
     text = (ROOT / "packaging" / "icinga2" / "tls-checks.conf").read_text()
     block = re.search(r'object CheckCommand "%s" \{(.*?)\n\}' % command, text, re.DOTALL).group(1)
+    if plugin in DOMAIN_PLUGINS:
+        # The domain, by default the host object's name, is required; the plugin refuses -H and -I.
+        assert "-H" not in arguments and "-I" not in arguments, arguments
+        assert f'value = "${command}_domain$"\n\t\t\trequired = true' in block
+        assert f'vars.{command}_domain = "$host.name$"' in block
+        assert f'vars.{command}_ipv4 = "$check_ipv4$"' in block and f'vars.{command}_ipv6 = "$check_ipv6$"' in block
+        return
     # -I only with an address (a host without one falls back to resolving -H), chosen by -4/-6.
     assert f'set_if = {{{{ string(macro("${command}_address$")) != "" }}}}' in block
     assert f'if (macro("${command}_ipv6$"))' in block
@@ -82,6 +93,9 @@ def test_nagios_commands_pass_every_option_through_arg1():
     for plugin in PLUGINS:
         line = re.search(r"command_name\s+%s\n\s+command_line\s+(.*)" % plugin, text)
         assert line, plugin
+        if plugin in DOMAIN_PLUGINS:
+            assert line.group(1) == f"$USER1$/{plugin} -D '$ARG1$' $ARG2$", line.group(1)
+            continue
         assert line.group(1).startswith(f"$USER1$/{plugin} ") and line.group(1).endswith("$ARG1$")
 
 
@@ -125,6 +139,26 @@ apply Service "starttls-" for (port in [25, 587]) {{
   vars.starttls_plaintext_auth = "critical"
   assign where host.vars.mail
 }}
+apply Service "mail-tls" {{
+  check_command = "mail_tls"
+  vars.mail_tls_domain = "example.test"
+  vars.mail_tls_require = [ "dane-or-mta-sts", "tlsrpt" ]
+  assign where host.vars.mail
+}}
+object Service "mail-tls-dane" {{
+  host_name = "mail.example.test"
+  check_command = "mail_tls"
+  vars.mail_tls_require = "dane"
+  vars.mail_tls_dns_server = "127.0.0.1@5353"
+  vars.mail_tls_versions = true
+}}
+object Service "https-dane" {{
+  host_name = "mail.example.test"
+  check_command = "tls_cert"
+  vars.tls_cert_dane = true
+  vars.tls_cert_dns_server = "127.0.0.1@5353"
+  vars.tls_cert_trust_anchor = "/etc/tls-checks/lab.key"
+}}
 """)
     for path in directory.iterdir():
         path.chmod(0o644)
@@ -137,4 +171,4 @@ apply Service "starttls-" for (port in [25, 587]) {{
     shutil.rmtree(directory)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning/" not in result.stdout + result.stderr, result.stdout
-    assert "Instantiated 5 Services" in result.stdout
+    assert "Instantiated 8 Services" in result.stdout

@@ -6,7 +6,8 @@ instance private: own directories, ports and certificates on 127.0.0.1, never th
    through /v1/actions/reschedule-check and read back through /v1/objects/services: state, output,
    performance_data and the command line Icinga executed. A GraphiteWriter feeds a local sink, so
    Icinga parses every perfdata value (PerfdataValue::Parse); its log must not show one it could
-   not parse.
+   not parse. mail_tls runs against a DNS server that never answers (no DNS lab here): its
+   command line and its timed-out state are what is checked.
 2. A master and a satellite set up as the README's "Distributed setups" says: the package on both
    (they share this machine's), the default includes on each, nothing of tls-checks in the global
    zone, the satellite zone's objects synced from the master's zones.d. One service runs on the
@@ -30,6 +31,7 @@ from lab import readable_dir
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
+from dns_lab import SilentDns  # noqa: E402
 from harness import Processes, free_port, openssl_server  # noqa: E402
 from pki import Spec, standard_chain  # noqa: E402
 import servers as daemons  # noqa: E402
@@ -38,7 +40,9 @@ PLUGIN_DIR = Path("/usr/lib/nagios/plugins")
 CERT = str(PLUGIN_DIR / "check_tls_cert")
 VERSION = str(PLUGIN_DIR / "check_tls_version")
 STARTTLS = str(PLUGIN_DIR / "check_starttls")
-FLAGS = {"-4", "-6", "-v", "--leaf-only", "--ignore-trust", "--ignore-name", "--fallback-scsv", "--require-pq"}
+MAIL = str(PLUGIN_DIR / "check_mail_tls")
+FLAGS = {"-4", "-6", "-v", "--leaf-only", "--ignore-trust", "--ignore-name", "--fallback-scsv", "--require-pq",
+         "--dane", "--versions"}
 NAMES = ["localhost", "lab.example.test", "v4.example.test", "v6.example.test", "sat.example.test",
          "via.example.test"]
 CERT_LABELS = ["days_left", "life_left", "days_left_intermediate1", "days_left_anchor", "time_revocation", "addresses",
@@ -173,6 +177,7 @@ def test_icinga2_runs_the_packaged_checkcommands_and_reports_state_output_perfda
     password = secrets.token_hex(16)
     node = Node(root, "icinga-single", "single", free_port())
     try:
+        silent_dns = SilentDns(processes)
         make_ca(node)
         issue_certificate(node, node)
         node.write_main_config(zones=single_zone(node), extra=api_user(password) + f"""
@@ -299,6 +304,18 @@ object Service "cert" {{
   vars.tls_cert_ca_file = "{healthy.root}"
 }}
 
+// A mail domain, not the host: -D, no -H, no -I. Its resolver never answers, so the run ends at -t.
+object Service "mail-tls-silent-dns" {{
+  import "lab-service"
+  host_name = "lab.example.test"
+  check_command = "mail_tls"
+  vars.mail_tls_domain = "silent.example"
+  vars.mail_tls_dns_server = "{silent_dns.server()}"
+  vars.mail_tls_require = [ "dane-or-mta-sts", "tlsrpt" ]
+  vars.mail_tls_timeout = "3"
+  vars.mail_tls_verbose = true
+}}
+
 // A file on the node that runs the check: no address involved.
 object Service "cert-file" {{
   import "lab-service"
@@ -332,7 +349,7 @@ object Service "perfdata-canary" {{
                   "lab.example.test!versions-tls10",
                   "lab.example.test!starttls-old-variable", "lab.example.test!starttls-protocol",
                   "lab.example.test!starttls-not-offered", "v4.example.test!cert", "v6.example.test!cert",
-                  "localhost!cert", "localhost!cert-file"]
+                  "localhost!cert", "localhost!cert-file", "lab.example.test!mail-tls-silent-dns"]
         since = time.time()
         api.reschedule(forced)
         api.process_check_result("localhost!perfdata-canary", 0, "canary", ["canary=not-a-number", "fine=1"])
@@ -374,6 +391,7 @@ object Service "perfdata-canary" {{
         "v6.example.test!cert": 0,
         "localhost!cert": 0,
         "localhost!cert-file": 0,
+        "lab.example.test!mail-tls-silent-dns": 2,  # -t ran out: CRITICAL, the default state
     }, summary()
     for name in forced:
         assert result(name)["check_source"] == node.name, result(name)
@@ -407,6 +425,10 @@ object Service "perfdata-canary" {{
         "localhost!cert": (CERT, [("-H", "localhost"), ("-p", healthy_port), ("--ca-file", str(healthy.root))]),
         "localhost!cert-file": (CERT, [("--file", str(bundle)), ("--ca-file", str(healthy.root)),
                                        ("--name", "localhost")]),
+        "lab.example.test!mail-tls-silent-dns": (MAIL, [("-D", "silent.example"),
+                                                        ("--dns-server", silent_dns.server()),
+                                                        ("--require", "dane-or-mta-sts,tlsrpt"), ("-t", "3"),
+                                                        ("-v",)]),
     }
     for name, (program, groups) in expected_commands.items():
         command = result(name)["command"]
@@ -464,6 +486,9 @@ object Service "perfdata-canary" {{
     assert output("v6.example.test!cert").startswith(f"TLS_CERT OK - v6.example.test:{ports['healthy6']} CN=localhost")
     assert output("localhost!cert").startswith(f"TLS_CERT OK - localhost:{healthy_port} CN=localhost")
     assert output("localhost!cert-file").startswith(f"TLS_CERT OK - {bundle} CN=localhost expires in 200 days")
+    assert output("lab.example.test!mail-tls-silent-dns").startswith("MAIL_TLS CRITICAL - "), output(
+        "lab.example.test!mail-tls-silent-dns")
+    assert silent_dns.datagrams > 0  # the queries went to --dns-server, nowhere else
 
     # What a perfdata consumer made of it: Icinga parsed each value (units stripped).
     cert_metrics = graphite_values(metrics, "lab.example.test", "cert-healthy", "tls_cert")

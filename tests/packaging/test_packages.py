@@ -1,8 +1,9 @@
 """The whole path to operators: the Debian package (lintian-clean), installed on this machine,
-its definitions validated by the real Icinga 2 and Nagios 4, a real Nagios 4 scheduling the three
-plugins against local servers and reporting their state, output and perfdata in its status data;
+its definitions validated by the real Icinga 2 and Nagios 4, a real Nagios 4 scheduling three of
+the plugins against local servers and reporting their state, output and perfdata in its status data;
 and the RPM built with rpmbuild. Slow (two package builds): run by .ci/test after the suites."""
 
+import gzip
 import os
 import re
 import shutil
@@ -24,7 +25,7 @@ from pki import Spec, standard_chain  # noqa: E402
 import servers  # noqa: E402
 
 PLUGIN_DIR = Path("/usr/lib/nagios/plugins")
-PLUGINS = ["check_tls_cert", "check_tls_version", "check_starttls"]
+PLUGINS = ["check_tls_cert", "check_tls_version", "check_starttls", "check_mail_tls"]
 
 
 def test_deb_is_lintian_clean_and_installs_plugins_man_pages_and_definitions(deb):
@@ -43,11 +44,19 @@ def test_deb_is_lintian_clean_and_installs_plugins_man_pages_and_definitions(deb
     depends = subprocess.run(["dpkg-query", "-W", "-f", "${Depends}", "monitoring-plugins-tls-checks"],
                              capture_output=True, text=True).stdout
     assert re.search(r"\bnetbase\b", depends), depends  # /etc/services for -p https, -p smtp
+    # libunbound is opened with dlopen() (check_mail_tls, check_tls_cert --dane): shlibs cannot see it
+    assert re.search(r"\blibunbound8\b", depends), depends
+    assert re.search(r"\bdns-root-data\b", depends), depends  # the default DNSSEC trust anchor
+    # The man page names the trust anchor the build was configured with (TLS_CHECKS_TRUST_ANCHOR).
+    assert Path("/usr/share/dns/root.key").is_file()
+    page = gzip.decompress(Path("/usr/share/man/man1/check_mail_tls.1.gz").read_bytes()).decode()
+    assert "/usr/share/dns/root.key" in page, page
     conffiles = subprocess.run(["dpkg-query", "-W", "-f", "${Conffiles}", "monitoring-plugins-tls-checks"],
                                capture_output=True, text=True).stdout
     assert "/etc/nagios-plugins/config/tls-checks.cfg" in conffiles
-    version = subprocess.run([str(PLUGIN_DIR / "check_tls_cert"), "--version"], capture_output=True, text=True)
-    assert version.stdout.startswith("check_tls_cert ")
+    for plugin in PLUGINS:
+        version = subprocess.run([str(PLUGIN_DIR / plugin), "--version"], capture_output=True, text=True)
+        assert version.stdout.startswith(f"{plugin} "), (plugin, version.stdout)
 
 
 def test_icinga2_validates_the_installed_checkcommands_with_include_plugins_contrib(deb):
@@ -79,6 +88,12 @@ apply Service "starttls-" for (port in [25, 587]) {
   vars.starttls_port = port
   assign where host.vars.mail
 }
+apply Service "mail-tls" {
+  check_command = "mail_tls"
+  vars.mail_tls_domain = "example.test"
+  vars.mail_tls_require = "dane-or-mta-sts"
+  assign where host.vars.mail
+}
 """)
     config.chmod(0o644)
     # Validation writes icinga2.debug and icinga2.vars to the cache directory: ours, not the system's.
@@ -91,7 +106,7 @@ apply Service "starttls-" for (port in [25, 587]) {
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "warning/" not in output and "critical/" not in output, output
-    assert "Instantiated 4 Services" in output
+    assert "Instantiated 5 Services" in output
 
 
 def nagios_config(directory, services):
@@ -180,7 +195,8 @@ execute_host_checks=0
 def test_nagios4_validates_the_installed_command_definitions(deb):
     directory = readable_dir("nagios-")
     nagios_config(directory, {"certificate": "check_tls_cert!-p 443", "versions": "check_tls_version!--require tls1.3",
-                              "starttls": "check_starttls!-p 25", "named": "check_tls_cert_name!www.example.test!-w 21"})
+                              "starttls": "check_starttls!-p 25", "named": "check_tls_cert_name!www.example.test!-w 21",
+                              "mail": "check_mail_tls!example.test!--require dane-or-mta-sts"})
     result = subprocess.run(["nagios4", "-v", str(directory / "nagios.cfg")], capture_output=True, text=True)
     shutil.rmtree(directory)
     assert result.returncode == 0, result.stdout
@@ -280,6 +296,8 @@ def test_rpm_builds_with_the_cmake_macros_is_rpmlint_clean_stripped_and_installs
         assert re.search(r"/usr/share/doc/tls-checks[^/]*/README.md\n", files), files
         requires = subprocess.run(["rpm", "-qp", "--requires", package], capture_output=True, text=True).stdout
         assert "libidn2.so.0()(64bit)" in requires  # dlopened, so required by soname explicitly
+        assert "libunbound.so.8()(64bit)" in requires  # dlopened too
+        assert re.search(r"^/var/lib/unbound/root\.key$", requires, re.MULTILINE), requires  # the trust anchor
         unpacked = out / "unpacked"
         unpacked.mkdir()
         subprocess.run(f"rpm2cpio '{package}' | cpio -idm --quiet", shell=True, cwd=unpacked, check=True)
@@ -289,6 +307,10 @@ def test_rpm_builds_with_the_cmake_macros_is_rpmlint_clean_stripped_and_installs
             assert ", stripped" in described, described
             dynamic = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True).stdout
             assert "BIND_NOW" in dynamic and "PIE" in dynamic, dynamic  # hardening flags reached the link
+        # The spec's trust anchor (Fedora's and EL's, from unbound-libs) reached the build: the man
+        # page is configured from the same TLS_CHECKS_TRUST_ANCHOR as the plugins' default.
+        page = gzip.decompress((unpacked / "usr/share/man/man1/check_mail_tls.1.gz").read_bytes()).decode()
+        assert "/var/lib/unbound/root.key" in page and "/usr/share/dns/root.key" not in page, page
     finally:
         shutil.rmtree(out)
 
