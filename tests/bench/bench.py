@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from addresses import WRAPPER, common_port, write_hosts  # noqa: E402  (tests/integration, on sys.path above)
+from dns_lab import DnsLab, tlsa_rdata  # noqa: E402
 from harness import Processes  # noqa: E402
 from revocation_lab import Lab  # noqa: E402
 from pki import Spec, standard_chain  # noqa: E402
@@ -179,6 +180,40 @@ def multi_address_rows(processes, directory, plugins):
     return [(ONE_ADDRESS_ROW, wrapped("one.bench.test")), (FOUR_ADDRESSES_ROW, wrapped("four.bench.test"))]
 
 
+MAIL_ADDRESSES = {"mx1": ["127.0.0.2", "127.0.0.3"], "mx2": ["127.0.0.4", "127.0.0.5"]}
+STARTTLS_ONE_ROW = "check_starttls smtp, 1 MX address"
+MAIL_ROW = "check_mail_tls, 2 MX x 2 addresses"
+
+
+def mail_rows(processes, directory, plugins):
+    """check_mail_tls against a domain with 2 MX hosts of 2 addresses each (a real Postfix on each,
+    DANE-EE records, a signed zone from a real NSD), and check_starttls against one of those
+    addresses. Needs root (Postfix) and nsd/ldnsutils; no rows otherwise."""
+    if os.geteuid() != 0 or not shutil.which("nsd") or not shutil.which("ldns-signzone") or \
+            not (plugins / "check_mail_tls").exists():
+        print("(no mail rows: need root, postfix, nsd, ldnsutils and check_mail_tls)", file=sys.stderr)
+        return []
+    base = Path(directory) / "mail"
+    (base / "pki").mkdir(parents=True)
+    chain = standard_chain(base / "pki", Spec("mx1.bench.example", dns_names=["mx1.bench.example", "mx2.bench.example"]))
+    addresses = [address for group in MAIL_ADDRESSES.values() for address in group]
+    port = common_port(addresses)
+    for address in addresses:
+        (base / address).mkdir()
+        postfix(processes, base / address, chain, address=address, ports={"smtp": port})
+    lab = DnsLab(processes, base / "dns")
+    zone = lab.zone("bench.example.")
+    zone.add("@ MX 10 mx1\n@ MX 20 mx2")
+    for host, group in MAIL_ADDRESSES.items():
+        zone.add("\n".join(f"{host} A {address}" for address in group))
+        zone.add(f"_{port}._tcp.{host} TLSA {tlsa_rdata(chain.leaf, 3, 1, 1)}")
+    lab.start()
+    return [(STARTTLS_ONE_ROW, [str(plugins / "check_starttls"), "-H", "mx1.bench.example", "-I", addresses[0],
+                                "-p", str(port), "--starttls", "smtp"]),
+            (MAIL_ROW, [str(plugins / "check_mail_tls"), "-D", "bench.example", "-p", str(port), "--dns-server",
+                        lab.server(), "--trust-anchor", str(lab.trust_anchor), "--ca-file", str(chain.root)])]
+
+
 STAPLE_NONE_ROW = "check_tls_cert (staple requested, none sent)"
 STAPLED_ROW = "check_tls_cert (stapled OCSP)"
 OCSP_ROW = "check_tls_cert --revocation ocsp (local responder)"
@@ -288,6 +323,8 @@ def main():
                 if (NAGIOS_PLUGINS / "check_smtp").exists():
                     tools.append(("check_smtp -S", [str(NAGIOS_PLUGINS / "check_smtp"), "-H", "127.0.0.1",
                                                     "-p", str(smtp_port), "-S"]))
+            if args.starttls:
+                tools += mail_rows(processes, directory, args.plugins)
             rows = measure(tools, args.runs)
             connections = [connections_of(tool[1]) for tool in tools]
             counts = [instructions(tool[1]) if args.instructions and len(tool) == 2 else 0 for tool in tools]
@@ -320,6 +357,10 @@ def main():
         (_, wall1, cpu1, rss1, _), (_, wall4, cpu4, rss4, _) = by_name[ONE_ADDRESS_ROW], by_name[FOUR_ADDRESSES_ROW]
         print(f"\n4 addresses against 1 (goals: wall <= 1.30, CPU <= 4.00 i.e. at most linear, RSS <= 1.20): "
               f"wall {wall4 / wall1:.2f}, CPU {cpu4 / cpu1 if cpu1 else 0:.2f}, peak RSS {rss4 / rss1:.2f}")
+    if STARTTLS_ONE_ROW in by_name and MAIL_ROW in by_name:
+        (_, wall1, cpu1, _, _), (_, wall4, cpu4, _, _) = by_name[STARTTLS_ONE_ROW], by_name[MAIL_ROW]
+        print(f"\ncheck_mail_tls (2 MX x 2 addresses) against check_starttls on one of them (goal: wall <= 1.50): "
+              f"wall {wall4 / wall1:.2f} ({'met' if wall4 / wall1 <= 1.5 else 'NOT met'}), CPU {cpu4 / cpu1 if cpu1 else 0:.2f}")
     if all(name in by_name for name in (STAPLE_NONE_ROW, STAPLED_ROW, OCSP_ROW, NO_REVOCATION_ROW,
                                         NO_REVOCATION_STAPLING_ROW)):
         # Each against today's check (--revocation none: no status_request, nothing judged) on the
