@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 
+#include "base/dynamic_library.hpp"
 
 namespace tls_checks::dns {
 
@@ -38,13 +39,6 @@ struct Unbound {
     decltype(&ub_resolve_free) resolve_free = nullptr;
     decltype(&ub_strerror) strerror = nullptr;
 };
-
-template <class Function>
-bool find_symbol(void* library, const char* symbol, Function& into) {
-    // dlsym() hands back an object pointer; POSIX guarantees it converts to the function's.
-    into = reinterpret_cast<Function>(dlsym(library, symbol));
-    return into != nullptr;
-}
 
 // Opened once per process and never closed: a check is a short-lived process.
 Expected<const Unbound*, std::string> unbound() {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/dynamic_library.hpp"
 #include "net/resolve.hpp"
 
 namespace tls_checks::net {
@@ -23,13 +24,6 @@ struct Idn2 {
     decltype(&idn2_strerror) strerror = nullptr;
     decltype(&idn2_free) free = nullptr;
 };
-
-template <class Function>
-bool find_symbol(void* library, const char* symbol, Function& into) {
-    // dlsym() hands back an object pointer; POSIX guarantees it converts to the function's.
-    into = reinterpret_cast<Function>(dlsym(library, symbol));
-    return into != nullptr;
-}
 
 // The handle is never closed: a check is a short-lived process, and the functions stay in use
 // until it exits.
