@@ -7,17 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_invariants.hpp"
 #include "mail/policy.hpp"
 
 namespace {
 
-bool one_printable_line(const std::string& message) {
-    if (message.empty()) return false;
-    for (const char c : message) {
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) return false;
-    }
-    return true;
-}
+using tls_checks::fuzz::one_printable_line;
 
 }  // namespace
 
