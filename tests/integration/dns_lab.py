@@ -27,6 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from harness import ServerFailure, SilentServer, free_port, stderr_tail
+from servers import nginx
 
 TTL = 300
 ALGORITHM = "ECDSAP256SHA256"
@@ -365,20 +366,7 @@ def tlsa_rdata(cert_pem_path, usage, selector, matching):
     return f"{usage} {selector} {matching} {digest[matching](data).hex()}"
 
 
-MTA_STS_NGINX = """\
-user root;
-worker_processes 1;
-pid {dir}/nginx.pid;
-events {{ worker_connections 64; }}
-http {{
-    access_log {dir}/access.log;
-    client_body_temp_path {dir}/temp/body;
-    proxy_temp_path {dir}/temp/proxy;
-    fastcgi_temp_path {dir}/temp/fastcgi;
-    uwsgi_temp_path {dir}/temp/uwsgi;
-    scgi_temp_path {dir}/temp/scgi;
-    types {{ }}
-    default_type application/octet-stream;
+MTA_STS_SERVER = """\
     server {{
         listen {address}:{port} ssl;
         ssl_certificate {certificate};
@@ -386,7 +374,6 @@ http {{
         root {www};
         location / {{ return 404; }}
 {locations}    }}
-}}
 """
 
 
@@ -402,7 +389,7 @@ def mta_sts_server(processes, directory, chain, address, files, port=443):
     `files` maps a URL path to (body_bytes, content_type), served with that Content-Type, or to
     ("redirect", target_url), a 301 to the target; every other path is a 404."""
     base = Path(directory)
-    (base / "temp").mkdir(parents=True, exist_ok=True)
+    base.mkdir(parents=True, exist_ok=True)
     www = base / "www"
     www.mkdir(exist_ok=True)
     try:
@@ -428,9 +415,6 @@ def mta_sts_server(processes, directory, chain, address, files, port=443):
             body = f"default_type {_nginx_string(second)}; alias {served};"
         locations += f"        location = {path} {{ {body} }}\n"
     host = f"[{address}]" if ":" in address else address
-    config = base / "nginx.conf"
-    config.write_text(MTA_STS_NGINX.format(dir=base, address=host, port=port, certificate=certificate, key=key,
-                                           www=www, locations=locations))
-    processes.start(["nginx", "-c", str(config), "-p", str(base), "-e", str(base / "error.log"),
-                     "-g", "daemon off;"], port, address=address,
-                    family=socket.AF_INET6 if ":" in address else socket.AF_INET)
+    server = MTA_STS_SERVER.format(address=host, port=port, certificate=certificate, key=key, www=www,
+                                   locations=locations)
+    nginx(processes, base, server, port, address=address, family=socket.AF_INET6 if ":" in address else socket.AF_INET)

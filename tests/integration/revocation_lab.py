@@ -35,6 +35,7 @@ from pathlib import Path
 
 from harness import free_port, openssl_server
 from pki import Chain
+from servers import nginx
 
 MIB = 1024 * 1024
 
@@ -245,20 +246,8 @@ class OcspResponder:
         self.server.server_close()
 
 
-NGINX_CONFIG = """\
-user root;
-worker_processes 1;
-pid {dir}/nginx.pid;
-events {{ worker_connections 64; }}
-http {{
-    access_log {dir}/access.log;
-    client_body_temp_path {dir}/temp/body;
-    proxy_temp_path {dir}/temp/proxy;
-    fastcgi_temp_path {dir}/temp/fastcgi;
-    uwsgi_temp_path {dir}/temp/uwsgi;
-    scgi_temp_path {dir}/temp/scgi;
-    types {{ application/pkix-crl crl; application/ocsp-response der; text/html html; }}
-    default_type application/octet-stream;
+NGINX_TYPES = "application/pkix-crl crl; application/ocsp-response der; text/html html;"
+NGINX_SERVER = """\
     server {{
         listen 127.0.0.1:{port};
         root {www};
@@ -272,7 +261,6 @@ http {{
             return 200 "<!DOCTYPE html><html><head><title>Welcome</title></head><body>It works!</body></html>\\n";
         }}
     }}
-}}
 """
 
 
@@ -499,12 +487,8 @@ class Lab:
         """nginx on http_port serving www/ (started once; files may change while it runs)."""
         if self.nginx is not None:
             return self.http_port
-        base = self.dir / "nginx"
-        (base / "temp").mkdir(parents=True, exist_ok=True)
-        config = base / "nginx.conf"
-        config.write_text(NGINX_CONFIG.format(dir=base, port=self.http_port, www=self.www))
-        self.nginx = self.processes.start(["nginx", "-c", str(config), "-p", str(base), "-e", str(base / "error.log"),
-                                           "-g", "daemon off;"], self.http_port)
+        self.nginx = nginx(self.processes, self.dir / "nginx", NGINX_SERVER.format(port=self.http_port, www=self.www),
+                           self.http_port, types=NGINX_TYPES)
         return self.http_port
 
     def stop_http(self):

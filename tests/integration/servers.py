@@ -5,6 +5,7 @@ the process in `processes`, which stops it at teardown even when the test fails.
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import textwrap
 import time
@@ -486,3 +487,33 @@ def ngircd(processes, directory, chain, max_per_address=5):
         """)
     processes.start(["ngircd", "--nodaemon", "--config", str(directory / "ngircd.conf")], port)
     return port
+
+
+_NGINX_FRAME = """\
+user root;
+worker_processes 1;
+pid {dir}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log {dir}/access.log;
+    client_body_temp_path {dir}/temp/body;
+    proxy_temp_path {dir}/temp/proxy;
+    fastcgi_temp_path {dir}/temp/fastcgi;
+    uwsgi_temp_path {dir}/temp/uwsgi;
+    scgi_temp_path {dir}/temp/scgi;
+    types {{ {types} }}
+    default_type application/octet-stream;
+{server}}}
+"""
+
+
+def nginx(processes, directory, server, port, types="", address=None, family=socket.AF_INET):
+    """A real nginx in the foreground, everything it writes below `directory`, running the
+    `server { ... }` block given (the CRL server of the revocation tests, the MTA-STS policy host
+    of the mail tests); waits until it listens on `port` (of `address`)."""
+    base = Path(directory)
+    (base / "temp").mkdir(parents=True, exist_ok=True)
+    config = base / "nginx.conf"
+    config.write_text(_NGINX_FRAME.format(dir=base, types=types, server=server))
+    return processes.start(["nginx", "-c", str(config), "-p", str(base), "-e", str(base / "error.log"),
+                            "-g", "daemon off;"], port, address=address, family=family)
