@@ -140,17 +140,21 @@ Expected<SslCtxPtr, TlsError> configured_context(const HandshakeOptions& options
     return context;
 }
 
-// A context of its own for a DANE handshake (a few per run, so the shared one stays as it is):
-// DANE enabled, and the WebPKI store loaded when PKIX-TA(0) or PKIX-EE(1) records need it.
+// PKIX-TA(0) and PKIX-EE(1) records constrain WebPKI validation, which needs the trust store.
+bool needs_pkix_store(const DaneRequest& dane) {
+    return !dane.smtp && std::any_of(dane.records.begin(), dane.records.end(),
+                                     [](const TlsaRecord& record) { return record.usage < 2; });
+}
+
+// A context for DANE handshakes: DANE enabled, and the WebPKI store loaded when PKIX-TA(0) or
+// PKIX-EE(1) records need it.
 Expected<SslCtxPtr, TlsError> dane_context(const HandshakeOptions& options) {
     auto context = configured_context(options);
     if (!context) return context;
     const DaneRequest& dane = *options.dane;
     if (SSL_CTX_dane_enable(context->get()) <= 0)
         return unexpected(TlsError{TlsErrorKind::io_error, "cannot enable DANE: " + drain_openssl_errors()});
-    const bool pkix = !dane.smtp && std::any_of(dane.records.begin(), dane.records.end(),
-                                                [](const TlsaRecord& record) { return record.usage < 2; });
-    if (pkix) {
+    if (needs_pkix_store(dane)) {
         const int loaded = dane.ca_file || dane.ca_path
                                ? SSL_CTX_load_verify_locations(context->get(), dane.ca_file ? dane.ca_file->c_str() : nullptr,
                                                                dane.ca_path ? dane.ca_path->c_str() : nullptr)
@@ -218,26 +222,56 @@ void finish_dane(SSL* ssl, DaneOutcome& outcome) {
 // handshaken with it in parallel (SSL_new() on a context that is no longer changed is
 // thread-safe). Making the first one costs two fifths of a check's instructions (OpenSSL 3
 // fetches every cipher and group from its providers); a second one still a tenth.
+// What makes two handshakes' contexts differ.
+struct ContextKey {
+    std::optional<std::string> certificate;
+    std::optional<std::string> key;
+    bool staple = false;
+    bool dane = false;
+    bool pkix = false;  // DANE with PKIX-TA/PKIX-EE records: the WebPKI store below is loaded
+    std::optional<std::string> ca_file;
+    std::optional<std::string> ca_path;
+
+    bool operator==(const ContextKey&) const = default;
+};
+
+ContextKey key_of(const HandshakeOptions& options) {
+    ContextKey key{options.client_certificate, options.client_key, options.request_ocsp_staple, false, false, {}, {}};
+    if (options.dane) {
+        key.dane = true;
+        key.pkix = needs_pkix_store(*options.dane);
+        if (key.pkix) {
+            key.ca_file = options.dane->ca_file;
+            key.ca_path = options.dane->ca_path;
+        }
+    }
+    return key;
+}
+
+// The context for `options`, made once per process and shared: the addresses of a name (every
+// MX address of a mail domain) are handshaken with it in parallel (SSL_new() on a context that
+// is no longer changed is thread-safe). Making the first one costs two fifths of a check's
+// instructions (OpenSSL 3 fetches every cipher and group from its providers); a second one still
+// a tenth. A run needs at most two (with and without DANE), so a few are kept.
 Expected<SslCtxPtr, TlsError> shared_context(const HandshakeOptions& options) {
     static std::mutex mutex;
-    static SSL_CTX* made = nullptr;  // one reference kept for the process
-    static std::optional<std::string> made_certificate;
-    static std::optional<std::string> made_key;
-    static bool made_staple = false;
+    static std::vector<std::pair<ContextKey, SSL_CTX*>> made;  // one reference each, for the process
+    const ContextKey key = key_of(options);
     const std::lock_guard lock(mutex);
-    if (made != nullptr && made_certificate == options.client_certificate && made_key == options.client_key &&
-        made_staple == options.request_ocsp_staple) {
-        SSL_CTX_up_ref(made);
-        return SslCtxPtr(made);
+    for (const auto& [known, context] : made) {
+        if (known == key) {
+            SSL_CTX_up_ref(context);
+            return SslCtxPtr(context);
+        }
     }
-    auto context = configured_context(options);
+    auto context = options.dane ? dane_context(options) : configured_context(options);
     if (!context) return unexpected(std::move(context.error()));
-    if (made != nullptr) SSL_CTX_free(made);
-    made = context->get();
-    SSL_CTX_up_ref(made);
-    made_certificate = options.client_certificate;
-    made_key = options.client_key;
-    made_staple = options.request_ocsp_staple;
+    if (made.size() == 4) {
+        SSL_CTX_free(made.front().second);
+        made.erase(made.begin());
+    }
+    SSL_CTX_up_ref(context->get());
+    made.emplace_back(key, context->get());
     return std::move(*context);
 }
 
@@ -245,7 +279,7 @@ Expected<SslCtxPtr, TlsError> shared_context(const HandshakeOptions& options) {
 
 Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOptions& options,
                                          const net::Deadline& deadline) {
-    auto context = options.dane ? dane_context(options) : shared_context(options);
+    auto context = shared_context(options);
     if (!context) return unexpected(std::move(context.error()));
     TlsSession session;
     session.context = std::move(*context);

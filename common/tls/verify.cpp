@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include "tls/certificate.hpp"
 #include "tls/certificate_file.hpp"
@@ -47,10 +49,19 @@ int collect_problem(int ok, X509_STORE_CTX* context) {
 // certificate file reader, which decodes PEM blocks directly: X509_STORE_load_file() looks up PEM
 // encryption ciphers first, which loads OpenSSL's whole cipher table and costs more than the
 // rest of the verification.
+// A file is read once per process: the addresses of a name (every MX address of a mail domain)
+// each build a path in parallel, and decoding the file was half of each one's verification.
 Expected<Done, std::string> add_ca_file(X509_STORE* store, const std::string& path) {
-    auto certificates = load_certificate_file(path, std::nullopt);
-    if (!certificates) return unexpected(std::move(certificates.error().message));
-    for (const auto& certificate : *certificates) {
+    static std::mutex mutex;
+    static std::map<std::string, std::vector<X509Ptr>> read;
+    const std::lock_guard lock(mutex);
+    auto known = read.find(path);
+    if (known == read.end()) {
+        auto certificates = load_certificate_file(path, std::nullopt);
+        if (!certificates) return unexpected(std::move(certificates.error().message));
+        known = read.emplace(path, std::move(*certificates)).first;
+    }
+    for (const auto& certificate : known->second) {
         if (X509_STORE_add_cert(store, certificate.get()) != 1) return unexpected(drain_openssl_errors());
     }
     return Done{};
