@@ -9,6 +9,8 @@
 #include <ctime>
 #include <optional>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,7 @@
 #include "tls/certificate.hpp"
 #include "tls/http_fetch.hpp"
 #include "tls/client_hello.hpp"
+#include "tls/handshake.hpp"
 #include "tls/name_match.hpp"
 #include "tls/probe.hpp"
 #include "tls/protocol_version.hpp"
@@ -363,6 +366,28 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     plugin::Report report(std::string(identity.prefix));
     report.set_context(domain + ":");
     const auto finish = [&](plugin::Report& done) { return plugin::finish_report(done, started, connection.verbosity); };
+
+    // While DNS answers, another thread makes the TLS contexts the SMTP handshakes will share
+    // (with and without DANE: which one the hosts need is known only then).
+    std::optional<std::thread> preparing;
+    try {
+        preparing.emplace([] {
+            tls::HandshakeOptions options;
+            options.request_ocsp_staple = false;
+            tls::prepare_handshakes(options);
+            options.dane = tls::DaneRequest{};
+            options.dane->smtp = true;
+            tls::prepare_handshakes(options);
+        });
+    } catch (const std::system_error&) {
+        // At the process limit: the first handshake makes the context instead.
+    }
+    struct Join {
+        std::optional<std::thread>& thread;
+        ~Join() {
+            if (thread && thread->joinable()) thread->join();
+        }
+    } join{preparing};
 
     auto resolver = dns::Resolver::create(config.resolver);
     if (!resolver) {

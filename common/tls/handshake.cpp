@@ -277,6 +277,8 @@ Expected<SslCtxPtr, TlsError> shared_context(const HandshakeOptions& options) {
 
 }  // namespace
 
+void prepare_handshakes(const HandshakeOptions& options) { (void)shared_context(options); }
+
 Expected<TlsSession, TlsError> handshake(net::Socket& socket, const HandshakeOptions& options,
                                          const net::Deadline& deadline) {
     auto context = shared_context(options);
