@@ -38,12 +38,12 @@ class MailLab:
     """A mail domain on loopback. At construction: one CA chain whose leaf names every MX host and
     mta-sts.<domain> for each of `domains`, and one Postfix per MX host (127.0.0.2, 127.0.0.3, ...
     in the order of `hosts`) on one common port; `wrong_name` hosts present a chain made for
-    another name, `plain` hosts answer on the common port without STARTTLS (smtp=False: no Postfix
+    another name, `expired` hosts one that expired two days ago, `plain` hosts answer on the common port without STARTTLS (smtp=False: no Postfix
     at all, for a test that ends before connecting). Then dns() starts
     the zones (whose text may use self.port, self.address, self.tlsa()) and policy() an nginx."""
 
     def __init__(self, processes, directory, hosts=("mx1.example", "mx2.example"), domains=("example",),
-                 wrong_name=(), plain=(), smtp=True):
+                 wrong_name=(), plain=(), smtp=True, expired=()):
         self.processes = processes
         self.dir = directory
         self.hosts = list(hosts)
@@ -58,6 +58,12 @@ class MailLab:
                 (directory / f"pki-{host}").mkdir()
                 self.chains[host] = standard_chain(directory / f"pki-{host}",
                                                    Spec("other.example", dns_names=["other.example"]))
+                roots.append(self.chains[host].root)
+            elif host in expired:
+                (directory / f"pki-{host}").mkdir()
+                self.chains[host] = standard_chain(directory / f"pki-{host}",
+                                                   Spec(host, dns_names=[host], not_before_days=-30,
+                                                        not_after_days=-2))
                 roots.append(self.chains[host].root)
             else:
                 self.chains[host] = self.chain
@@ -151,6 +157,27 @@ def test_two_mx_hosts_with_dane_mta_sts_and_tls_rpt_in_place_are_ok(processes, t
     assert perf(run, "dane_mismatch") == 0, run.stdout
 
 
+def test_dane_ee_ignores_an_expired_certificate_as_dane_senders_do(processes, tmp_path):
+    """RFC 7671 5.1: a DANE-EE(3) match authenticates the key; names and dates do not matter. The
+    expired certificate is still described, but decides nothing."""
+    lab = MailLab(processes, tmp_path, hosts=("mx1.example",), expired=("mx1.example",))
+    lab.dns({"example.": mx_records(lab) + lab.tlsa("mx1.example")})
+    run = lab.check("-v")
+    assert run.status == "OK", run.stdout
+    assert "DANE valid on 1/1" in run.first_line, run.stdout
+    assert "certificate (not used by DANE senders): " in run.stdout and "expired" in run.stdout, run.stdout
+
+    # Without the TLSA record the same certificate is judged as check_tls_cert judges it.
+    plain = tmp_path / "again"
+    plain.mkdir()
+    lab.dns_lab = None
+    lab.dir = plain
+    lab.dns({"example.": mx_records(lab)})
+    run = lab.check()
+    assert run.status == "CRITICAL", run.stdout
+    assert "expired" in run.first_line, run.stdout
+
+
 def test_dane_ta_record_of_the_intermediate_authenticates(processes, tmp_path):
     lab = MailLab(processes, tmp_path, hosts=("mx1.example",))
     lab.dns({"example.": mx_records(lab) + lab.tlsa("mx1.example", 2, 0, 1, certificate=lab.chain.chain)})
@@ -189,6 +216,10 @@ def test_tlsa_in_an_unsigned_child_zone_is_ignored(processes, tmp_path):
     assert "not DNSSEC-signed" in run.stdout, run.stdout
     assert "DANE: none" in run.stdout.split("\n", 1)[1], run.stdout
     assert perf(run, "dane_mismatch") == 0, run.stdout
+
+    run = lab.check("--require", "dane-or-mta-sts")
+    assert run.status == "CRITICAL", run.stdout
+    assert "DANE or MTA-STS required: neither protects every MX host" in run.first_line, run.stdout
 
 
 def test_tlsa_with_a_bogus_signature_is_critical(processes, tmp_path):
@@ -392,6 +423,11 @@ def test_require_dane_and_require_mta_sts(processes, tmp_path):
     run = lab.check("--require", "mta-sts", domain="dane.example")
     assert run.status == "CRITICAL", run.stdout
     assert "MTA-STS required: no policy in force" in run.first_line, run.stdout
+
+    # Either protection is enough for dane-or-mta-sts.
+    for domain in ("dane.example", "sts.example"):
+        run = lab.check("--require", "dane-or-mta-sts", domain=domain)
+        assert run.status == "OK", run.stdout
 
 
 # -- time limit, bad input ----------------------------------------------------------------------

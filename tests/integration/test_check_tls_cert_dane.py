@@ -4,7 +4,7 @@ handshake with a real `openssl s_server`. Usages 0-3 (RFC 6698, RFC 7671)."""
 
 import pytest
 
-from dns_lab import DnsLab, tlsa_rdata
+from dns_lab import DnsLab, SilentDns, tlsa_rdata
 from harness import check_tls_cert, openssl_server
 from pki import Spec, standard_chain
 
@@ -126,3 +126,15 @@ def test_dns_options_without_dane_are_refused():
     run = check_tls_cert(443, "--dns-server", "127.0.0.1", host=HOST)
     assert run.status == "UNKNOWN" and run.returncode == 3
     assert "--dns-server and --trust-anchor go with --dane" in run.first_line
+
+
+def test_silent_dns_server_ends_within_the_time_limit(processes, tmp_path, server):
+    chain, port = server
+    silent = SilentDns(processes)
+    anchor = tmp_path / "anchor.ds"
+    anchor.write_text("example. 300 IN DS 12345 13 2 " + "00" * 32 + "\n")
+    run = check_tls_cert(port, "--dane", "--dns-server", silent.server(), "--trust-anchor", anchor, "-t", 2,
+                         host=HOST, ca=chain.root)
+    assert run.elapsed < 2.5, (run.elapsed, run.stdout)
+    assert run.status == "CRITICAL", run.stdout
+    assert f"DANE: TLSA _{port}._tcp.www.example: no answer from 127.0.0.1@{silent.port} in time" in run.first_line
