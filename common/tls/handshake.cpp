@@ -255,7 +255,9 @@ ContextKey key_of(const HandshakeOptions& options) {
 // a tenth. A run needs at most two (with and without DANE), so a few are kept.
 Expected<SslCtxPtr, TlsError> shared_context(const HandshakeOptions& options) {
     static std::mutex mutex;
-    static std::vector<std::pair<ContextKey, SSL_CTX*>> made;  // one reference each, for the process
+    // One reference each, for the process. Never destroyed: a static vector's destructor would
+    // run at exit, before LeakSanitizer looks, and leave the contexts unreachable.
+    static auto& made = *new std::vector<std::pair<ContextKey, SSL_CTX*>>;
     const ContextKey key = key_of(options);
     const std::lock_guard lock(mutex);
     for (const auto& [known, context] : made) {
