@@ -9,15 +9,17 @@
 #include <ctime>
 #include <optional>
 #include <set>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
-#include <string>
 #include <vector>
 
 #include "base/parallel.hpp"
 #include "dns/resolver.hpp"
 #include "mail/policy.hpp"
 #include "net/resolve.hpp"
+#include "plugin/duration_text.hpp"
 #include "plugin/expiry_threshold.hpp"
 #include "plugin/options.hpp"
 #include "plugin/perfdata.hpp"
@@ -28,13 +30,12 @@
 #include "runner/connection.hpp"
 #include "runner/dane.hpp"
 #include "starttls/protocol.hpp"
-#include "tls/certificate.hpp"
-#include "tls/http_fetch.hpp"
 #include "tls/client_hello.hpp"
 #include "tls/handshake.hpp"
-#include "tls/name_match.hpp"
+#include "tls/http_fetch.hpp"
 #include "tls/probe.hpp"
 #include "tls/protocol_version.hpp"
+#include "tls/verify.hpp"
 
 namespace po = boost::program_options;
 using namespace tls_checks;
@@ -102,11 +103,14 @@ struct ConfigError {
 
 Expected<Config, ConfigError> read_config(const po::variables_map& values) {
     Config config;
-    // identity.refused_options: the MX hosts come from DNS.
-    for (const char* refused : {"hostname", "address", "sni", "starttls", "addresses", "xmpp-domain"}) {
-        if (values.count(refused) && !values[refused].defaulted())
-            return unexpected(ConfigError{std::string("--") + refused +
-                                          " does not apply: -D names the mail domain, whose MX hosts are checked"});
+    // The shared options identity.refused_options names: the MX hosts come from DNS.
+    std::string_view refused = identity.refused_options;
+    while (!refused.empty()) {
+        const auto space = std::min(refused.find(' '), refused.size());
+        const std::string name(refused.substr(0, space));
+        refused.remove_prefix(std::min(space + 1, refused.size()));
+        if (values.count(name) && !values[name].defaulted())
+            return unexpected(ConfigError{"--" + name + " does not apply: -D names the mail domain, whose MX hosts are checked"});
     }
     auto domain = plugin::host_option(values["domain"].as<std::string>(), "-D/--domain");
     if (!domain) return unexpected(ConfigError{domain.error().message});
@@ -144,24 +148,16 @@ Expected<Config, ConfigError> read_config(const po::variables_map& values) {
     }
 
     auto& policy = config.certificates;
-    for (const auto& [name, into, fallback] :
-         {std::tuple{"warning", &policy.warning, plugin::default_warning_threshold()},
-          std::tuple{"critical", &policy.critical, plugin::default_critical_threshold()}}) {
-        if (!values.count(name)) continue;
-        auto parsed = plugin::parse_expiry_threshold(values[name].as<std::string>());
-        if (auto* error = std::get_if<plugin::RangeError>(&parsed))
-            return unexpected(ConfigError{std::string("bad --") + name + ": " + error->message});
-        *into = std::get<plugin::ExpiryThreshold>(std::move(parsed));
-        (void)fallback;
-    }
+    auto warning = plugin::expiry_threshold_option(values, "warning", policy.warning);
+    if (!warning) return unexpected(ConfigError{warning.error().message});
+    auto critical = plugin::expiry_threshold_option(values, "critical", policy.critical);
+    if (!critical) return unexpected(ConfigError{critical.error().message});
+    policy.warning = std::move(*warning);
+    policy.critical = std::move(*critical);
     if (values.count("ca-file")) policy.anchors.ca_file = values["ca-file"].as<std::string>();
     if (values.count("ca-path")) policy.anchors.ca_path = values["ca-path"].as<std::string>();
     config.versions = values["versions"].as<bool>();
     return config;
-}
-
-std::string count_text(std::size_t count, const char* one, const char* many) {
-    return std::to_string(count) + " " + (count == 1 ? one : many);
 }
 
 // One MX host: its addresses and TLSA records as DNSSEC proved them.
@@ -188,22 +184,11 @@ State lookup_state(const dns::LookupError& error, const plugin::ConnectionOption
     return error.problem == dns::LookupProblem::timed_out ? connection.timeout_state : State::critical;
 }
 
-// What the certificate judgement found, in WebPKI terms: nullopt when the path is trusted, the
-// leaf current and its name matching (what MTA-STS senders ask of it).
-std::optional<std::string> webpki_problem(const tls::CertificationPath& path, const std::vector<tls::X509Ptr>& chain,
-                                          const std::string& host, std::int64_t now) {
-    if (!path.anchored) return std::string("no path to a trusted root");
-    if (!path.problems.empty()) return path.problems.front().reason;
-    for (const auto& certificate : path.certificates) {
-        const auto facts = tls::describe_certificate(certificate.get());
-        if (facts.not_after < now) return "expired: " + tls::short_name(facts);
-        if (facts.not_before > now) return "not yet valid: " + tls::short_name(facts);
-    }
-    X509* leaf = chain.front().get();
-    const auto facts = tls::describe_certificate(leaf);
-    if (!tls::match_certificate_name(leaf, facts.names, host).matched())
-        return "it is not valid for " + host + " (it names " + tls::describe_names(facts.names) + ")";
-    return std::nullopt;
+// An address from DNS as an endpoint to connect to (a literal: no lookup).
+std::optional<net::Endpoint> endpoint_at(const std::string& address, std::uint16_t port, const net::Deadline& deadline) {
+    auto endpoints = net::resolve(address, port, net::AddressFamily::any, deadline);
+    if (!endpoints || endpoints->empty()) return std::nullopt;
+    return std::move(endpoints->front());
 }
 
 // A TLSA lookup that makes DANE senders defer whatever the server presents.
@@ -293,7 +278,7 @@ plugin::Report check_address(const Config& config, const plugin::ConnectionOptio
         report.add(State::unknown, path.error());
         return report;
     }
-    facts.webpki_problem = webpki_problem(*path, session.peer_chain, host.name, now);
+    facts.webpki_problem = tls::webpki_problem(*path, session.peer_chain.front().get(), host.name, now);
     for (const auto& finding : judged.findings()) {
         if (facts.dane_authenticated && finding.state != State::ok) {
             report.add_detail("certificate (not used by DANE senders): " + finding.text);
@@ -521,10 +506,7 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
             }
             if (answer->security != dns::Security::secure) host.addresses_secure = false;
             if (!wanted) continue;
-            for (const auto& rdata : answer->records) {
-                if (auto address = dns::parse_address(k == 0 ? dns::RrType::a : dns::RrType::aaaa, rdata))
-                    host.addresses.push_back(std::move(*address));
-            }
+            for (auto& address : answer->addresses()) host.addresses.push_back(std::move(address));
         }
         if (host.addresses.size() > connection.max_addresses) host.addresses.resize(connection.max_addresses);
         if (host.addresses.empty()) {
@@ -541,11 +523,8 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
         for (std::size_t k = 0; k < 2; ++k) {
             const auto& answer = host_answers[hosts.size() * 3 + k];
             if (!answer || answer->security == dns::Security::bogus) continue;
-            for (const auto& rdata : answer->records) {
-                auto address = dns::parse_address(k == 0 ? dns::RrType::a : dns::RrType::aaaa, rdata);
-                if (!address) continue;
-                auto endpoint = net::resolve(*address, 443, net::AddressFamily::any, deadline);
-                if (endpoint) policy_endpoints.insert(policy_endpoints.end(), endpoint->begin(), endpoint->end());
+            for (const auto& address : answer->addresses()) {
+                if (auto endpoint = endpoint_at(address, 443, deadline)) policy_endpoints.push_back(std::move(*endpoint));
             }
         }
     }
@@ -557,11 +536,10 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
     std::vector<AddressFacts> facts;
     for (std::size_t h = 0; h < hosts.size(); ++h) {
         for (const auto& address : hosts[h].addresses) {
-            auto endpoint = net::resolve(address, connection.port, net::AddressFamily::any, deadline);
-            if (!endpoint || endpoint->empty()) continue;
-            net::Endpoint named = endpoint->front();
-            named.text = hosts[h].name + " " + named.text;
-            plan.endpoints.push_back(std::move(named));
+            auto endpoint = endpoint_at(address, connection.port, deadline);
+            if (!endpoint) continue;
+            endpoint->text = hosts[h].name + " " + endpoint->text;
+            plan.endpoints.push_back(std::move(*endpoint));
             facts.push_back(AddressFacts{h, false, false, false, std::nullopt});
         }
     }
@@ -680,8 +658,8 @@ plugin::PluginOutput check(int argc, const char* const* argv) {
 
     // The overview that line 1 ends with.
     const std::size_t addresses = plan.endpoints.size();
-    std::string overview = count_text(hosts.size(), "MX", "MX") + (implicit_mx ? " (the domain itself)" : "") + ", " +
-                           count_text(addresses, "address", "addresses");
+    std::string overview = plugin::count_text(hosts.size(), "MX", "MX") + (implicit_mx ? " (the domain itself)" : "") + ", " +
+                           plugin::count_text(addresses, "address", "addresses");
     overview += starttls_missing == 0 ? "; STARTTLS on all"
                                       : "; STARTTLS on " + std::to_string(addresses - starttls_missing) + "/" +
                                             std::to_string(addresses);

@@ -95,22 +95,13 @@ struct ConfigError {
     std::string message;
 };
 
-Expected<plugin::ExpiryThreshold, ConfigError> threshold(const po::variables_map& values, const char* name,
-                                                         plugin::ExpiryThreshold fallback) {
-    if (!values.count(name)) return fallback;
-    auto parsed = plugin::parse_expiry_threshold(values[name].as<std::string>());
-    if (auto* error = std::get_if<plugin::RangeError>(&parsed))
-        return unexpected(ConfigError{std::string("bad --") + name + ": " + error->message});
-    return std::get<plugin::ExpiryThreshold>(std::move(parsed));
-}
-
 Expected<Config, ConfigError> read_config(const po::variables_map& values, const plugin::ConnectionOptions& connection) {
     Config config;
     auto& policy = config.policy;
-    auto warning = threshold(values, "warning", plugin::default_warning_threshold());
-    if (!warning) return unexpected(warning.error());
-    auto critical = threshold(values, "critical", plugin::default_critical_threshold());
-    if (!critical) return unexpected(critical.error());
+    auto warning = plugin::expiry_threshold_option(values, "warning", plugin::default_warning_threshold());
+    if (!warning) return unexpected(ConfigError{warning.error().message});
+    auto critical = plugin::expiry_threshold_option(values, "critical", plugin::default_critical_threshold());
+    if (!critical) return unexpected(ConfigError{critical.error().message});
     policy.warning = std::move(*warning);
     policy.critical = std::move(*critical);
     policy.leaf_only = values["leaf-only"].as<bool>();

@@ -363,4 +363,12 @@ std::optional<std::string> parse_address(RrType type, std::span<const std::uint8
     return std::nullopt;
 }
 
+std::vector<std::string> Answer::addresses() const {
+    std::vector<std::string> texts;
+    for (const auto& rdata : records) {
+        if (auto address = parse_address(type, rdata)) texts.push_back(std::move(*address));
+    }
+    return texts;
+}
+
 }  // namespace tls_checks::dns

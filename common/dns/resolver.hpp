@@ -46,6 +46,8 @@ struct Answer {
     [[nodiscard]] bool nxdomain() const noexcept { return rcode == 3; }
     // NOERROR without records of the type (NODATA) or NXDOMAIN: the name has none.
     [[nodiscard]] bool none() const noexcept { return records.empty() && (rcode == 0 || rcode == 3); }
+    // An A or AAAA answer's addresses as text, malformed records left out.
+    [[nodiscard]] std::vector<std::string> addresses() const;
 };
 
 enum class LookupProblem { timed_out, failed };

@@ -40,4 +40,8 @@ std::string utc_date(std::int64_t epoch) {
     return text.data();
 }
 
+std::string count_text(std::size_t count, const char* one, const char* many) {
+    return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
 }  // namespace tls_checks::plugin

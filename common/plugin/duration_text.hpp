@@ -2,6 +2,7 @@
 // How long until (or since) a moment, in words for a status line: "expires in 20 days",
 // "expired 5 hours ago".
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -18,5 +19,8 @@ std::string remaining_text(double seconds);
 
 // A moment (seconds since the epoch) as "2026-12-01 17:27 UTC"; "?" when it cannot be shown.
 std::string utc_date(std::int64_t epoch);
+
+// "1 address", "3 addresses".
+std::string count_text(std::size_t count, const char* one, const char* many);
 
 }  // namespace tls_checks::plugin

@@ -94,6 +94,15 @@ Expected<std::string, OptionError> host_option(const std::string& text, std::str
     return std::move(*normalized);
 }
 
+Expected<ExpiryThreshold, OptionError> expiry_threshold_option(const po::variables_map& values, const char* name,
+                                                               ExpiryThreshold fallback) {
+    if (!values.count(name)) return fallback;
+    auto parsed = parse_expiry_threshold(values[name].as<std::string>());
+    if (auto* error = std::get_if<RangeError>(&parsed))
+        return unexpected(OptionError{std::string("bad --") + name + ": " + error->message});
+    return std::get<ExpiryThreshold>(std::move(parsed));
+}
+
 std::optional<long> parse_integer(std::string_view text, long min, long max) {
     long value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "base/expected.hpp"
+#include "plugin/expiry_threshold.hpp"
 #include "plugin/run.hpp"
 #include "plugin/status.hpp"
 
@@ -96,6 +97,11 @@ struct OptionError {
     std::string message;
 };
 Expected<std::string, OptionError> host_option(const std::string& text, std::string_view option);
+
+// -w/-c as expiry thresholds (plugin/expiry_threshold.hpp): the option `name` when given,
+// `fallback` otherwise; "bad --NAME: why" when malformed.
+Expected<ExpiryThreshold, OptionError> expiry_threshold_option(const boost::program_options::variables_map& values,
+                                                               const char* name, ExpiryThreshold fallback);
 
 // Strict parsers for option values; nullopt means malformed.
 std::optional<std::uint16_t> parse_port(std::string_view text);

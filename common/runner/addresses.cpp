@@ -4,16 +4,13 @@
 
 #include "base/parallel.hpp"
 #include "net/connector.hpp"
+#include "plugin/duration_text.hpp"
 
 namespace tls_checks::runner {
 
 using plugin::State;
 
 namespace {
-
-std::string count_text(std::size_t count, const char* one, const char* many) {
-    return std::to_string(count) + " " + (count == 1 ? one : many);
-}
 
 // One item of line 1: a summary with the place of its address marked, and the addresses whose
 // summaries are alike but for that place ("[::1]:443 and 127.0.0.2:443 connect ... timed out").
@@ -137,14 +134,14 @@ plugin::Report combine_addresses(const std::string& prefix, const AddressPlan& p
     std::string tail;
     if (items.empty()) {
         summary = reports.front().summary();  // every address OK: the first speaks for them
-        if (ok > 1) tail = count_text(ok - 1, "other address", "other addresses") + " of " + plan.name + " OK";
+        if (ok > 1) tail = plugin::count_text(ok - 1, "other address", "other addresses") + " of " + plan.name + " OK";
     } else if (ok > 0) {
-        tail = count_text(ok, failing > 0 ? "other address" : "address", failing > 0 ? "other addresses" : "addresses") +
+        tail = plugin::count_text(ok, failing > 0 ? "other address" : "address", failing > 0 ? "other addresses" : "addresses") +
                " of " + plan.name + " OK";
     }
     if (!plan.not_checked.empty()) {
         const std::string why = " not checked (--max-addresses " + std::to_string(plan.max_addresses) + ")";
-        tail += (tail.empty() ? "" : "; ") + count_text(plan.not_checked.size(), "address", "addresses") + why;
+        tail += (tail.empty() ? "" : "; ") + plugin::count_text(plan.not_checked.size(), "address", "addresses") + why;
         std::string list;
         for (const auto& where : plan.not_checked) list += (list.empty() ? "" : ", ") + where;
         combined.add_detail(list + why);

@@ -11,10 +11,8 @@
 
 #include "net/connector.hpp"
 #include "net/resolve.hpp"
-#include "tls/certificate.hpp"
 #include "tls/deadline_bio.hpp"
 #include "tls/handshake.hpp"
-#include "tls/name_match.hpp"
 #include "tls/ossl.hpp"
 
 namespace tls_checks::tls {
@@ -141,19 +139,8 @@ Expected<TlsSession, FetchError> secure(net::Socket& socket, const std::string& 
     }
     auto path = build_path(session->peer_chain, anchors, Purpose::tls_server);
     if (!path) return unexpected(fetch_error(FetchProblem::tls, path.error()));
-    X509* leaf = session->peer_chain.front().get();
-    if (!path->verified()) {
-        std::string why = path->anchored ? "" : "no path to a trusted root";
-        for (const auto& problem : path->problems) why += (why.empty() ? "" : "; ") + problem.reason;
-        return unexpected(fetch_error(FetchProblem::tls, "certificate of " + host + " is not trusted: " + why));
-    }
-    const auto facts = describe_certificate(leaf);
-    if (!match_certificate_name(leaf, facts.names, host).matched())
-        return unexpected(fetch_error(FetchProblem::tls, "certificate of " + host + " is not valid for that name (it names " +
-                                                            describe_names(facts.names) + ")"));
-    const auto now = std::time(nullptr);
-    if (facts.not_after < now || facts.not_before > now)
-        return unexpected(fetch_error(FetchProblem::tls, "certificate of " + host + " is outside its validity period"));
+    if (auto why = webpki_problem(*path, session->peer_chain.front().get(), host, std::time(nullptr)))
+        return unexpected(fetch_error(FetchProblem::tls, "certificate of " + host + " is not valid: " + *why));
     return std::move(*session);
 }
 

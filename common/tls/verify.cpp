@@ -10,6 +10,7 @@
 
 #include "tls/certificate.hpp"
 #include "tls/certificate_file.hpp"
+#include "tls/name_match.hpp"
 
 namespace tls_checks::tls {
 
@@ -179,6 +180,21 @@ Expected<CertificationPath, std::string> build_path(const std::vector<X509Ptr>& 
         issuer_missing(path->problems))
         return build_with(sent, anchors, purpose, SystemStore::directory_and_file);
     return path;
+}
+
+std::optional<std::string> webpki_problem(const CertificationPath& path, X509* leaf, const std::string& host,
+                                          std::int64_t now) {
+    if (!path.anchored) return std::string("no path to a trusted root");
+    if (!path.problems.empty()) return path.problems.front().reason;
+    for (const auto& certificate : path.certificates) {
+        const auto facts = describe_certificate(certificate.get());
+        if (facts.not_after < now) return "expired: " + short_name(facts);
+        if (facts.not_before > now) return "not yet valid: " + short_name(facts);
+    }
+    const auto facts = describe_certificate(leaf);
+    if (!match_certificate_name(leaf, facts.names, host).matched())
+        return "it is not valid for " + host + " (it names " + describe_names(facts.names) + ")";
+    return std::nullopt;
 }
 
 }  // namespace tls_checks::tls

@@ -6,6 +6,7 @@
 // and whole bundles, leave intermediates out, and anchor at roots they never send (Go's
 // crypto/x509 Verify and OpenSSL's X509_STORE_CTX_get1_chain work the same way).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,12 @@ enum class StoreSearch { directory_then_bundle, directory_only };
 Expected<CertificationPath, std::string> build_path(const std::vector<X509Ptr>& sent, const TrustAnchors& anchors,
                                                     Purpose purpose,
                                                     StoreSearch search = StoreSearch::directory_then_bundle);
+
+// What a WebPKI client (an MTA-STS sender, a browser) would object to in `path` for `host` at
+// `now` (seconds since the epoch): no anchor, OpenSSL's first problem, an element outside its
+// validity period, or a `leaf` that does not match `host`; nullopt when it accepts it.
+std::optional<std::string> webpki_problem(const CertificationPath& path, X509* leaf, const std::string& host,
+                                          std::int64_t now);
 
 // Whether `certificate` is one of `list` (same encoding).
 bool contains_certificate(const std::vector<X509Ptr>& list, const X509* certificate);
